@@ -1,0 +1,81 @@
+// The Backend interface: the narrow set of kernels every backend implements. Ops and autograd
+// (src/ops, src/tensor) are written once against it; a backend is a table of these kernels.
+// Kernels enqueue synchronously and return new storage; only `read` is async.
+import type { DType, TypedArray } from '../tensor/dtype.js';
+
+/** Opaque device memory owned by one backend. */
+export interface Storage {
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+/** Elementwise maps. `step` is 1 where x > 0 else 0 (relu's derivative); `pow` raises to `param`. */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'relu' | 'step' | 'erf' | 'abs' | 'pow';
+/** Broadcast binary maps; comparisons give 1 or 0 in the input dtype. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'gt' | 'ge' | 'eq';
+export type ReduceOp = 'sum' | 'max';
+
+export interface MatmulArgs {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  /** a is stored [k, m] per batch instead of [m, k]. */
+  transA: boolean;
+  /** b is stored [n, k] per batch instead of [k, n]. */
+  transB: boolean;
+  /** elements between consecutive batches of a (0 broadcasts a over the batch). */
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+export interface AdamWArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1 - beta1^t and 1 - beta2^t for bias correction. */
+  bc1: number;
+  bc2: number;
+}
+
+export interface Kernels {
+  fromArray(data: TypedArray): Storage;
+  fill(dtype: DType, size: number, value: number): Storage;
+  unary(op: UnaryOp, x: Storage, param: number): Storage;
+  /** out has `outShape`; element i reads a and b through their (broadcast) strides. */
+  binary(op: BinaryOp, a: Storage, b: Storage, outShape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): Storage;
+  /** out = cond != 0 ? a : b, all three broadcast to outShape. */
+  where(cond: Storage, a: Storage, b: Storage, outShape: readonly number[], condStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): Storage;
+  /** x viewed as [outer, n, inner] reduced over n → [outer, inner]. */
+  reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): Storage;
+  /** out (contiguous, outShape)[i] = x[offset + Σ_d i_d·strides_d]: permute, slice and expand in one kernel. */
+  strided(x: Storage, outShape: readonly number[], strides: readonly number[], offset: number): Storage;
+  /** In place: dst[offset + Σ_d i_d·strides_d] = x[i] for every index i of xShape (pad, concat). */
+  writeStrided(dst: Storage, x: Storage, xShape: readonly number[], strides: readonly number[], offset: number): void;
+  /** out [batch, m, n] = op(a) @ op(b). */
+  matmul(a: Storage, b: Storage, args: MatmulArgs): Storage;
+  /** out [nIdx, cols] = x[idx[i], :]. */
+  gatherRows(x: Storage, idx: Storage, nIdx: number, cols: number): Storage;
+  /** out [rows, cols] = 0; out[idx[i], :] += src[i, :]. */
+  scatterAddRows(src: Storage, idx: Storage, nIdx: number, rows: number, cols: number): Storage;
+  cast(x: Storage, dtype: DType): Storage;
+  /** In place AdamW step over flat buffers of equal size (decoupled weight decay, bias-corrected). */
+  adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;
+}
+
+export interface Backend extends Kernels {
+  readonly name: string;
+  /** A one-line description (device, adapter, threads) printed once at init. */
+  readonly description: string;
+  read(x: Storage): Promise<TypedArray>;
+  /** Synchronous read, offered only where it is free (the CPU backend). */
+  readSync?(x: Storage): TypedArray;
+  free(x: Storage): void;
+  /** Buffers currently allocated (for leak tests). */
+  liveBuffers(): number;
+  /** Wait until queued work is done (for timing). */
+  sync(): Promise<void>;
+  destroy(): void;
+}

@@ -1,0 +1,64 @@
+// The CPU backend: typed arrays in host memory, kernels are the plain reference loops that live
+// beside each op. It is the oracle for every other backend and supports f64 for gradient checks.
+import type { AdamWArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import { allocArray, type DType, type TypedArray } from '../../tensor/dtype.js';
+import { registerSyncCpu } from '../../tensor/engine.js';
+import { binaryRef, unaryRef, whereRef } from '../../ops/elementwise.js';
+import { reduceRef } from '../../ops/reduce.js';
+import { stridedRef, writeStridedRef } from '../../ops/movement.js';
+import { matmulRef } from '../../ops/matmul.js';
+import { gatherRowsRef, scatterAddRowsRef } from '../../ops/gather.js';
+import { adamwRef } from '../../optim/adamw.js';
+
+export class CpuStorage implements Storage {
+  constructor(readonly data: TypedArray) {}
+  get dtype(): DType {
+    return this.data instanceof Float64Array ? 'f64' : this.data instanceof Int32Array ? 'i32' : 'f32';
+  }
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+function arr(s: Storage): TypedArray {
+  return (s as CpuStorage).data;
+}
+
+export function createCpuBackend(): Backend {
+  let live = 0;
+  const wrap = (data: TypedArray): Storage => {
+    live++;
+    return new CpuStorage(data);
+  };
+  return {
+    name: 'cpu',
+    description: 'plain typed-array loops, 1 thread',
+    fromArray: (data) => wrap(data),
+    fill: (dtype, size, value) => wrap(allocArray(dtype, size).fill(value)),
+    unary: (op: UnaryOp, x, param) => wrap(unaryRef(op, arr(x), param)),
+    binary: (op: BinaryOp, a, b, shape, as, bs) => wrap(binaryRef(op, arr(a), arr(b), shape, as, bs)),
+    where: (c, a, b, shape, cs, as, bs) => wrap(whereRef(arr(c), arr(a), arr(b), shape, cs, as, bs)),
+    reduce: (op: ReduceOp, x, outer, n, inner) => wrap(reduceRef(op, arr(x), outer, n, inner)),
+    strided: (x, shape, strides, offset) => wrap(stridedRef(arr(x), shape, strides, offset)),
+    writeStrided: (dst, x, shape, strides, offset) => writeStridedRef(arr(dst), arr(x), shape, strides, offset),
+    matmul: (a, b, args: MatmulArgs) => wrap(matmulRef(arr(a), arr(b), args)),
+    gatherRows: (x, idx, nIdx, cols) => wrap(gatherRowsRef(arr(x), arr(idx) as Int32Array, nIdx, cols)),
+    scatterAddRows: (src, idx, nIdx, rows, cols) => wrap(scatterAddRowsRef(arr(src), arr(idx) as Int32Array, nIdx, rows, cols)),
+    cast: (x, dtype) => {
+      const out = allocArray(dtype, x.size);
+      out.set(arr(x));
+      return wrap(out);
+    },
+    adamw: (p, g, m, v, args: AdamWArgs) => adamwRef(arr(p), arr(g), arr(m), arr(v), args),
+    read: async (x) => arr(x).slice(),
+    readSync: (x) => arr(x).slice(),
+    free: () => {
+      live--;
+    },
+    liveBuffers: () => live,
+    sync: async () => {},
+    destroy: () => {},
+  };
+}
+
+registerSyncCpu(createCpuBackend);

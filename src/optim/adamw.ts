@@ -1,0 +1,106 @@
+// AdamW (Loshchilov & Hutter) exactly as torch.optim.AdamW documents it:
+//   θ ← θ − lr·λ·θ                      (decoupled weight decay)
+//   m ← β1·m + (1−β1)·g ;  v ← β2·v + (1−β2)·g²
+//   θ ← θ − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)      (ε outside the square root)
+// Parameters live in groups with their own lr / weight decay / clip norm; the update is one
+// backend kernel per parameter.
+import type { AdamWArgs } from '../backend/backend.js';
+import type { TypedArray } from '../tensor/dtype.js';
+import { backend, noGrad } from '../tensor/engine.js';
+import { zeros } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { clipGradNorm } from './clip.js';
+
+export interface ParamGroup {
+  params: Tensor[];
+  lr: number;
+  weightDecay?: number;
+  /** clip this group's gradients to this global L2 norm before the step (none if undefined) */
+  maxGradNorm?: number;
+}
+
+export interface AdamWOptions {
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+export class AdamW {
+  readonly groups: ParamGroup[];
+  /** the learning rate of each group at step 0; a schedule scales these */
+  readonly baseLrs: number[];
+  step = 0;
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly eps: number;
+  private readonly state = new Map<Tensor, { m: Tensor; v: Tensor }>();
+
+  constructor(groups: ParamGroup[], opts: AdamWOptions = {}) {
+    this.groups = groups;
+    this.baseLrs = groups.map((g) => g.lr);
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.eps = opts.eps ?? 1e-8;
+  }
+
+  /** Set every group's lr to its base lr times `factor` (what a schedule returns). */
+  scaleLr(factor: number): void {
+    this.groups.forEach((g, i) => (g.lr = this.baseLrs[i]! * factor));
+  }
+
+  /** Clip (per group), then update every parameter that has a gradient. Returns each group's pre-clip norm. */
+  async stepAsync(): Promise<number[]> {
+    const norms: number[] = [];
+    for (const g of this.groups) norms.push(g.maxGradNorm === undefined ? NaN : await clipGradNorm(g.params, g.maxGradNorm));
+    this.update();
+    return norms;
+  }
+
+  /** Update without clipping (no readback needed). */
+  update(): void {
+    this.step++;
+    const be = backend();
+    const bc1 = 1 - Math.pow(this.beta1, this.step);
+    const bc2 = 1 - Math.pow(this.beta2, this.step);
+    for (const g of this.groups) {
+      const args: AdamWArgs = { lr: g.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: g.weightDecay ?? 0, bc1, bc2 };
+      for (const p of g.params) {
+        if (!p.grad) continue;
+        let s = this.state.get(p);
+        if (!s) {
+          s = noGrad(() => ({ m: zeros(p.shape, p.dtype).keep(), v: zeros(p.shape, p.dtype).keep() }));
+          this.state.set(p, s);
+        }
+        be.adamw(p.storage, p.grad.storage, s.m.storage, s.v.storage, args);
+      }
+    }
+  }
+
+  zeroGrad(): void {
+    for (const g of this.groups) for (const p of g.params) p.zeroGrad();
+  }
+
+  /** Free the moment buffers. */
+  dispose(): void {
+    for (const s of this.state.values()) {
+      s.m.dispose();
+      s.v.dispose();
+    }
+    this.state.clear();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU reference
+
+export function adamwRef(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, a: AdamWArgs): void {
+  const decay = 1 - a.lr * a.weightDecay;
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i]!;
+    const mi = a.beta1 * m[i]! + (1 - a.beta1) * g;
+    const vi = a.beta2 * v[i]! + (1 - a.beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = param[i]! * decay - (a.lr * (mi / a.bc1)) / (Math.sqrt(vi / a.bc2) + a.eps);
+  }
+}
