@@ -30,7 +30,7 @@ function keptShape(shape: Shape, axes: readonly number[]): number[] {
 function reduceRaw(op: ReduceOp, x: Tensor, axes: readonly number[]) {
   const be = backend();
   let storage = x.storage;
-  let shape = [...x.shape];
+  const shape = [...x.shape];
   for (const a of axes) {
     const outer = sizeOf(shape.slice(0, a));
     const inner = sizeOf(shape.slice(a + 1));
