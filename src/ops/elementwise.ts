@@ -4,7 +4,7 @@ import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { allocArray, type TypedArray } from '../tensor/dtype.js';
 import { backend, noGrad } from '../tensor/engine.js';
 import { full } from '../tensor/create.js';
-import { broadcastShapes, broadcastStrides, sameShape, stridesOf, sizeOf, type Shape } from '../tensor/shape.js';
+import { broadcastShapes, broadcastStrides, sizeOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkFloat, result } from './op.js';
 import { sumTo } from './reduce.js';
@@ -64,9 +64,6 @@ export function ge(a: Operand, b: Operand): Tensor {
 export function eq(a: Operand, b: Operand): Tensor {
   return binary('eq', a, b);
 }
-export function maximum(a: Operand, b: Operand): Tensor {
-  return binary('max', a, b);
-}
 
 function unary(op: UnaryOp, x: Tensor, param: number, rule?: (out: () => Tensor) => (g: Tensor) => Tensor): Tensor {
   checkFloat(op, x);
@@ -97,7 +94,8 @@ export function tanh(x: Tensor): Tensor {
 }
 /** x^p for a constant p. */
 export function pow(x: Tensor, p: number): Tensor {
-  return unary('pow', x, p, () => (g) => mul(g, mul(pow(x, p - 1), p)));
+  // p = 0: x⁰ is constant, and 0·x⁻¹ would be NaN at x = 0
+  return unary('pow', x, p, () => (g) => (p === 0 ? mul(g, 0) : mul(g, mul(pow(x, p - 1), p))));
 }
 export function relu(x: Tensor): Tensor {
   return unary('relu', x, 0, () => (g) => mul(g, step(x)));
@@ -214,16 +212,30 @@ function forEachBroadcast(shape: Shape, stridesList: readonly (readonly number[]
 export function binaryRef(op: BinaryOp, a: TypedArray, b: TypedArray, shape: Shape, as: readonly number[], bs: readonly number[]): TypedArray {
   const f = binaryFns[op];
   const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', sizeOf(shape));
-  const contiguous = stridesOf(shape);
-  if (sameShape(as, contiguous) && sameShape(bs, contiguous)) {
-    for (let i = 0; i < out.length; i++) out[i] = f(a[i]!, b[i]!);
-  } else if (sameShape(as, contiguous) && bs.every((s) => s === 0)) {
-    const bv = b[0]!;
-    for (let i = 0; i < out.length; i++) out[i] = f(a[i]!, bv);
-  } else {
-    forEachBroadcast(shape, [as, bs], (i, [ao, bo]) => {
-      out[i] = f(a[ao!]!, b[bo!]!);
-    });
+  if (out.length === 0) return out;
+  // rows along the last axis; the outer axes advance like an odometer (no per-element closure)
+  const rank = shape.length;
+  const inner = rank === 0 ? 1 : shape[rank - 1]!;
+  const ai = rank === 0 ? 0 : as[rank - 1]!;
+  const bi = rank === 0 ? 0 : bs[rank - 1]!;
+  const idx = new Array<number>(rank).fill(0);
+  let ao = 0;
+  let bo = 0;
+  for (let row = 0; row < out.length; row += inner) {
+    if (ai === 1 && bi === 1) for (let j = 0; j < inner; j++) out[row + j] = f(a[ao + j]!, b[bo + j]!);
+    else if (ai === 1 && bi === 0) {
+      const bv = b[bo]!;
+      for (let j = 0; j < inner; j++) out[row + j] = f(a[ao + j]!, bv);
+    } else for (let j = 0; j < inner; j++) out[row + j] = f(a[ao + j * ai]!, b[bo + j * bi]!);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]!++;
+      ao += as[d]!;
+      bo += bs[d]!;
+      if (idx[d]! < shape[d]!) break;
+      ao -= as[d]! * shape[d]!;
+      bo -= bs[d]! * shape[d]!;
+      idx[d] = 0;
+    }
   }
   return out;
 }

@@ -61,7 +61,6 @@ export function matmulRef(a: TypedArray, b: TypedArray, p: MatmulArgs): TypedArr
       const row = oo + i * n;
       for (let kk = 0; kk < k; kk++) {
         const av = a[ao + i * ai + kk * ak]!;
-        if (av === 0) continue;
         const bRow = bo + kk * bk;
         for (let j = 0; j < n; j++) out[row + j]! += av * b[bRow + j * bj]!;
       }

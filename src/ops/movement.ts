@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { record, result } from './op.js';
 import { sumTo } from './reduce.js';
 
-export const movementGradOps = ['reshape', 'permute', 'slice', 'concat', 'expand'] as const;
+export const movementGradOps = ['reshape', 'permute', 'slice', 'pad', 'concat', 'expand'] as const;
 
 /** Same data, new shape (one dimension may be -1). Shares storage; no copy. */
 export function reshape(x: Tensor, shape0: Shape): Tensor {
@@ -18,9 +18,14 @@ export function reshape(x: Tensor, shape0: Shape): Tensor {
     const rest = sizeOf(shape.filter((_, i) => i !== hole));
     shape[hole] = rest === 0 ? 0 : x.size / rest;
   }
-  checkShape('reshape', shape);
-  if (sizeOf(shape) !== x.size) throw new ShapeError('reshape', `cannot reshape ${fmt(x.shape)} to ${fmt(shape0)}`);
+  // one message for every failure (a −1 that does not divide evenly included), naming both shapes
+  if (shape.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(shape) !== x.size) throw new ShapeError('reshape', `cannot reshape ${fmt(x.shape)} to ${fmt(shape0)}`);
   return record(x.view(shape), 'reshape', [x], (g) => [reshape(g, x.shape)]);
+}
+
+/** The same values as a new graph leaf: shares storage (no copy), records no node, needs no grad. */
+export function detach(x: Tensor): Tensor {
+  return x.view(x.shape);
 }
 
 export function permute(x: Tensor, perm: readonly number[]): Tensor {

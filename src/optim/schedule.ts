@@ -15,5 +15,6 @@ export function warmupSqrtDecay(step: number, warmup: number, total: number): nu
   const p = step / total;
   const w = warmup / total;
   if (p < w) return p / w;
+  if (w >= 1) return 0; // all steps were warmup
   return Math.max((Math.sqrt(p) - 1) / (Math.sqrt(w) - 1), 0);
 }

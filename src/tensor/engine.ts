@@ -96,17 +96,19 @@ export function untrack(t: Tensor): void {
   for (const s of scopes) s.delete(t);
 }
 
-export type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [k: string]: TensorContainer } | void | number | string | boolean | null | undefined;
-
-export function tidy<T extends TensorContainer>(fn: () => T): T {
+/** Tensors found in fn's result (directly, in arrays or in plain objects) survive; others made inside are disposed. */
+export function tidy<T>(fn: () => T): T {
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
     scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
   }
+  scopes.pop();
   const keep = new Set<Tensor>();
   collect(result, keep);
   for (const t of scope) {
@@ -122,6 +124,7 @@ function collect(x: unknown, out: Set<Tensor>): void {
     out.add(x);
     return;
   }
+  if (ArrayBuffer.isView(x)) return;
   for (const v of Array.isArray(x) ? x : Object.values(x)) collect(v, out);
 }
 

@@ -1,5 +1,7 @@
-// The CPU backend: typed arrays in host memory, kernels are the plain reference loops that live
-// beside each op. It is the oracle for every other backend and supports f64 for gradient checks.
+// The CPU backend: typed arrays in host memory. Kernels are the plain reference loops that live
+// beside each op (the oracle for every other backend; f64 for gradient checks always uses them),
+// except where a fast f32 version exists: matmul runs on WebAssembly SIMD over a worker pool
+// (matmul-fast.ts). Set OFFRAMP_CPU_REF=1 to use the reference loops only.
 import type { AdamWArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { registerSyncCpu } from '../../tensor/engine.js';
@@ -9,6 +11,7 @@ import { stridedRef, writeStridedRef } from '../../ops/movement.js';
 import { matmulRef } from '../../ops/matmul.js';
 import { gatherRowsRef, scatterAddRowsRef } from '../../ops/gather.js';
 import { adamwRef } from '../../optim/adamw.js';
+import { fastMatmulOptions, matmulFast } from './matmul-fast.js';
 
 export class CpuStorage implements Storage {
   constructor(readonly data: TypedArray) {}
@@ -24,7 +27,24 @@ function arr(s: Storage): TypedArray {
   return (s as CpuStorage).data;
 }
 
-export function createCpuBackend(): Backend {
+/** f32 products below this many multiply-adds use the reference loop (the wasm setup costs more). */
+const MIN_FAST_MACS = 4096;
+
+function matmulCpu(a: TypedArray, b: TypedArray, args: MatmulArgs, fast: boolean): TypedArray {
+  if (fast && a instanceof Float32Array && b instanceof Float32Array && args.batch * args.m * args.n * args.k >= MIN_FAST_MACS) {
+    const out = matmulFast(a, b, args);
+    if (out) return out;
+  }
+  return matmulRef(a, b, args);
+}
+
+export interface CpuBackendOptions {
+  /** use the fast kernels for f32 (default: true unless env OFFRAMP_CPU_REF=1) */
+  fast?: boolean;
+}
+
+export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
+  const fast = opts.fast ?? process.env.OFFRAMP_CPU_REF !== '1';
   let live = 0;
   const wrap = (data: TypedArray): Storage => {
     live++;
@@ -32,7 +52,9 @@ export function createCpuBackend(): Backend {
   };
   return {
     name: 'cpu',
-    description: 'plain typed-array loops, 1 thread',
+    description: fast
+      ? `f32 matmul: wasm SIMD, ${fastMatmulOptions.threads} threads; other kernels: plain typed-array loops`
+      : 'plain typed-array loops, 1 thread',
     fromArray: (data) => wrap(data),
     fill: (dtype, size, value) => wrap(allocArray(dtype, size).fill(value)),
     unary: (op: UnaryOp, x, param) => wrap(unaryRef(op, arr(x), param)),
@@ -41,7 +63,7 @@ export function createCpuBackend(): Backend {
     reduce: (op: ReduceOp, x, outer, n, inner) => wrap(reduceRef(op, arr(x), outer, n, inner)),
     strided: (x, shape, strides, offset) => wrap(stridedRef(arr(x), shape, strides, offset)),
     writeStrided: (dst, x, shape, strides, offset) => writeStridedRef(arr(dst), arr(x), shape, strides, offset),
-    matmul: (a, b, args: MatmulArgs) => wrap(matmulRef(arr(a), arr(b), args)),
+    matmul: (a, b, args: MatmulArgs) => wrap(matmulCpu(arr(a), arr(b), args, fast)),
     gatherRows: (x, idx, nIdx, cols) => wrap(gatherRowsRef(arr(x), arr(idx) as Int32Array, nIdx, cols)),
     scatterAddRows: (src, idx, nIdx, rows, cols) => wrap(scatterAddRowsRef(arr(src), arr(idx) as Int32Array, nIdx, rows, cols)),
     cast: (x, dtype) => {

@@ -1,0 +1,200 @@
+// Fast f32 matmul for the CPU backend: WebAssembly SIMD micro-kernel (wasm-kernels.ts) with packed
+// panels and cache blocking, split over the calling thread and a persistent pool of workers that share
+// one WebAssembly memory (gemm.ts). Synchronous like every CPU kernel: the caller takes tasks itself
+// and then blocks in Atomics.wait until the workers are done. Workers are unref()'d, so an idle pool
+// never keeps the process alive. Small products stay on the calling thread.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { MatmulArgs } from '../backend.js';
+import { C, MAX_TASKS, runTasks, scratchBytes } from './gemm.js';
+import { NR, PEAK_FLOPS_PER_ITER, instantiate, kernelModule, sharedMemory, MEMORY_MAX_PAGES, type MatmulExports } from './wasm-kernels.js';
+import type { WasmMemory } from './wasm-api.js';
+
+export interface FastMatmulOptions {
+  /** threads in all, the caller included (default: env OFFRAMP_CPU_THREADS, else available cores, at most 8) */
+  threads: number;
+  /** below this many flops (2·batch·m·k·n) the caller works alone */
+  minParallelFlops: number;
+  /** polls of the job word a worker makes before sleeping */
+  spin: number;
+}
+
+function defaultThreads(): number {
+  const env = Number(process.env.OFFRAMP_CPU_THREADS);
+  return Number.isInteger(env) && env >= 1 ? env : Math.min(8, Math.max(1, availableParallelism()));
+}
+
+export const fastMatmulOptions: FastMatmulOptions = {
+  threads: defaultThreads(),
+  minParallelFlops: 1 << 20,
+  spin: 20000,
+};
+
+interface State {
+  memory: WasmMemory;
+  w: MatmulExports;
+  ctrl: Int32Array;
+  workers: Worker[];
+  seq: number;
+}
+
+let state: State | null = null;
+
+function init(): State {
+  if (state) return state;
+  const memory = sharedMemory(256);
+  const module = kernelModule();
+  const ctrl = new Int32Array(new SharedArrayBuffer(C.SIZE * 4));
+  const workers: Worker[] = [];
+  for (let t = 1; t < fastMatmulOptions.threads; t++) {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: { memory, module, ctrl: ctrl.buffer, thread: t, spin: fastMatmulOptions.spin },
+    });
+    worker.unref();
+    worker.on('error', (e) => {
+      console.error('offramp: cpu matmul worker failed', e);
+    });
+    workers.push(worker);
+  }
+  state = { memory, w: instantiate(memory, module), ctrl, workers, seq: Atomics.load(ctrl, C.SEQ) };
+  return state;
+}
+
+/** Start the worker pool now (it starts lazily otherwise) and resolve once every worker is ready. */
+export async function fastMatmulReady(): Promise<number> {
+  const s = init();
+  while (Atomics.load(s.ctrl, C.READY) < s.workers.length) await new Promise((r) => setTimeout(r, 1));
+  return s.workers.length + 1;
+}
+
+/** Workers ready to take tasks right now (the caller not counted). */
+export function readyWorkers(): number {
+  return state ? Atomics.load(state.ctrl, C.READY) : 0;
+}
+
+function ensureBytes(s: State, bytes: number): boolean {
+  const have = s.memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  const pages = Math.ceil((bytes - have) / 65536);
+  if (have / 65536 + pages > MEMORY_MAX_PAGES) return false;
+  s.memory.grow(pages);
+  return true;
+}
+
+const roundUp = (x: number, r: number) => Math.ceil(x / r) * r;
+
+/**
+ * out [batch, m, n] = op(a) @ op(b) in f32, same contract as matmulRef. Returns null when the problem
+ * does not fit in the shared memory (the caller falls back to the reference loop).
+ */
+export function matmulFast(a: Float32Array, b: Float32Array, p: MatmulArgs, threads = fastMatmulOptions.threads): Float32Array | null {
+  const { batch, m, k, n } = p;
+  const total = batch * m * n;
+  if (total === 0 || k === 0) return new Float32Array(total);
+  const s = init();
+  const flops = 2 * batch * m * n * k;
+  const helpers = flops < fastMatmulOptions.minParallelFlops ? 0 : Math.min(threads - 1, Atomics.load(s.ctrl, C.READY));
+  const nThreads = helpers + 1;
+
+  // tasks: groups of batches × blocks of columns (at least 8·NR wide); ~8 tasks per thread so the split
+  // still balances when the OS preempts one thread on a shared machine
+  const want = nThreads === 1 ? 1 : 8 * nThreads;
+  let ncb = Math.max(1, Math.min(Math.ceil(n / (8 * NR)), Math.ceil(want / batch)));
+  const colBlock = roundUp(Math.ceil(n / ncb), NR);
+  ncb = Math.ceil(n / colBlock);
+  const nGroups = Math.min(batch, Math.max(1, Math.ceil(want / ncb)), Math.floor(MAX_TASKS / ncb));
+  const group = Math.ceil(batch / nGroups);
+  const nTasks = Math.ceil(batch / group) * ncb;
+
+  const aLen = p.aBatchStride === 0 ? m * k : batch * m * k;
+  const bLen = p.bBatchStride === 0 ? k * n : batch * k * n;
+  const A = 64;
+  const B = roundUp(A + aLen * 4, 64);
+  const OUT = roundUp(B + bLen * 4, 64);
+  const SCRATCH = roundUp(OUT + total * 4, 64);
+  const stride = scratchBytes(m, k, colBlock);
+  if (!ensureBytes(s, SCRATCH + nThreads * stride)) return null;
+
+  const c = s.ctrl;
+  c[C.A] = A; c[C.B] = B; c[C.OUT] = OUT; c[C.M] = m; c[C.K] = k; c[C.N] = n; c[C.BATCH] = batch;
+  c[C.A_BATCH] = p.aBatchStride; c[C.B_BATCH] = p.bBatchStride;
+  // strides of op(a)[i, p] and op(b)[p, j]
+  c[C.AI] = p.transA ? 1 : k; c[C.AK] = p.transA ? m : 1;
+  c[C.BK] = p.transB ? 1 : n; c[C.BJ] = p.transB ? k : 1;
+  c[C.COL_BLOCK] = colBlock; c[C.N_COL_BLOCKS] = ncb; c[C.BATCH_GROUP] = group;
+  c[C.SCRATCH] = SCRATCH; c[C.SCRATCH_STRIDE] = stride;
+  const seq = startJob(s, 0, nTasks, 0);
+
+  // Copy the inputs in, task by task, so the workers start on the first tasks while the rest is copied.
+  const heap = new Float32Array(s.memory.buffer);
+  if (p.aBatchStride === 0) heap.set(a.subarray(0, m * k), A / 4);
+  for (let t = 0; t < nTasks; t++) {
+    const cb = t % ncb;
+    const b0 = Math.floor(t / ncb) * group;
+    const b1 = Math.min(b0 + group, batch);
+    if (cb === 0 && p.aBatchStride !== 0) heap.set(a.subarray(b0 * m * k, b1 * m * k), A / 4 + b0 * m * k);
+    if (p.bBatchStride !== 0 || b0 === 0) {
+      const j0 = cb * colBlock;
+      const nb = Math.min(colBlock, n - j0);
+      const [bb0, bb1] = p.bBatchStride === 0 ? [0, 1] : [b0, b1];
+      if (ncb === 1) heap.set(b.subarray(bb0 * k * n, bb1 * k * n), B / 4 + bb0 * k * n);
+      else if (p.transB) {
+        // op(b)'s columns j0..j0+nb are rows of the stored [n, k] matrix
+        for (let bb = bb0; bb < bb1; bb++) heap.set(b.subarray(bb * k * n + j0 * k, bb * k * n + (j0 + nb) * k), B / 4 + bb * k * n + j0 * k);
+      } else {
+        for (let bb = bb0; bb < bb1; bb++) {
+          for (let r = 0; r < k; r++) {
+            const o = bb * k * n + r * n + j0;
+            heap.set(b.subarray(o, o + nb), B / 4 + o);
+          }
+        }
+      }
+    }
+    Atomics.store(c, C.COPIED, t + 1);
+    if (t === 0 && helpers > 0) {
+      Atomics.store(c, C.SEQ, seq);
+      Atomics.notify(c, C.SEQ);
+    }
+  }
+  finishJob(s, seq, nTasks);
+  return new Float32Array(s.memory.buffer, OUT, total).slice();
+}
+
+function startJob(s: State, kind: number, nTasks: number, copied: number): number {
+  const c = s.ctrl;
+  c[C.KIND] = kind;
+  c[C.NTASKS] = nTasks;
+  c[C.DONE] = 0;
+  c[C.COPIED] = copied;
+  const seq = (s.seq + 1) | 0;
+  s.seq = seq;
+  Atomics.store(c, C.NEXT, (seq & 0x7fff) << 16);
+  return seq;
+}
+
+/** The caller takes tasks too, then waits (spinning a little first) until every task is done. */
+function finishJob(s: State, seq: number, nTasks: number): void {
+  const c = s.ctrl;
+  runTasks(c, s.w, 0, seq);
+  for (let i = 0; Atomics.load(c, C.DONE) < nTasks; i++) {
+    const done = Atomics.load(c, C.DONE);
+    if (i > fastMatmulOptions.spin && done < nTasks) Atomics.wait(c, C.DONE, done, 1);
+  }
+}
+
+/**
+ * Peak probe: the wasm SIMD multiply-add loop (wasm-kernels.ts `peak`) for `iters` iterations on
+ * `threads` threads at once (the caller and ready workers). Returns flops done.
+ */
+export function peakLoop(iters: number, threads = fastMatmulOptions.threads): number {
+  const s = init();
+  const n = Math.min(threads, Atomics.load(s.ctrl, C.READY) + 1);
+  s.ctrl[C.ITERS] = iters;
+  const seq = startJob(s, 1, n, n);
+  if (n > 1) {
+    Atomics.store(s.ctrl, C.SEQ, seq);
+    Atomics.notify(s.ctrl, C.SEQ);
+  }
+  finishJob(s, seq, n);
+  return n * iters * PEAK_FLOPS_PER_ITER;
+}

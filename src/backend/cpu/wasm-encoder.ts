@@ -1,0 +1,216 @@
+// A tiny WebAssembly binary encoder: just enough to emit the CPU backend's SIMD kernels from
+// TypeScript without a wat toolchain. One module imports one (shared) memory and exports functions;
+// function bodies are written with `Fn`, a byte emitter with named helpers for the opcodes we use.
+// Opcode numbers follow the WebAssembly core spec (2.0) and the fixed-width SIMD proposal.
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof F32 | typeof V128;
+
+function uleb(v: number, out: number[]): void {
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+
+function sleb(v: number, out: number[]): void {
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function name(s: string, out: number[]): void {
+  const bytes = new TextEncoder().encode(s);
+  uleb(bytes.length, out);
+  out.push(...bytes);
+}
+
+/** SIMD opcodes (after the 0xfd prefix). */
+export const Simd = {
+  load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c,
+  f32x4Splat: 0x13, f32x4ExtractLane: 0x1f,
+  f32x4Eq: 0x41, f32x4Gt: 0x44, f32x4Ge: 0x46,
+  and: 0x4e, andnot: 0x4f, or: 0x50, xor: 0x51, bitselect: 0x52,
+  f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
+  f32x4Div: 0xe7, f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb,
+  f32x4Nearest: 0x6a,
+  i32x4Shl: 0xab, i32x4Add: 0xad, i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
+} as const;
+
+/** One function body under construction. Locals are numbered after the parameters. */
+export class Fn {
+  readonly code: number[] = [];
+  private readonly locals: ValType[] = [];
+  constructor(readonly params: readonly ValType[], readonly results: readonly ValType[] = []) {}
+
+  local(t: ValType): number {
+    this.locals.push(t);
+    return this.params.length + this.locals.length - 1;
+  }
+
+  raw(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  get(i: number): this { return this.raw(0x20, ...lebU(i)); }
+  set(i: number): this { return this.raw(0x21, ...lebU(i)); }
+  tee(i: number): this { return this.raw(0x22, ...lebU(i)); }
+  i32(v: number): this { return this.raw(0x41, ...lebS(v | 0)); }
+  f32(v: number): this {
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    return this.raw(0x43, ...b);
+  }
+  // i32 arithmetic and comparisons
+  add(): this { return this.raw(0x6a); }
+  sub(): this { return this.raw(0x6b); }
+  mul(): this { return this.raw(0x6c); }
+  shl(): this { return this.raw(0x74); }
+  eqz(): this { return this.raw(0x45); }
+  eq(): this { return this.raw(0x46); }
+  ne(): this { return this.raw(0x47); }
+  ltS(): this { return this.raw(0x48); }
+  geS(): this { return this.raw(0x4e); }
+  gtS(): this { return this.raw(0x4a); }
+  select(): this { return this.raw(0x1b); }
+  drop(): this { return this.raw(0x1a); }
+  /** i32 local += v */
+  inc(i: number, v: number): this { return this.get(i).i32(v).add().set(i); }
+  /** i32 local += local */
+  incBy(i: number, j: number): this { return this.get(i).get(j).add().set(i); }
+  // scalar f32 memory
+  f32Load(offset = 0): this { return this.raw(0x2a, 2, ...lebU(offset)); }
+  f32Store(offset = 0): this { return this.raw(0x38, 2, ...lebU(offset)); }
+  // SIMD
+  simd(op: number): this { return this.raw(0xfd, ...lebU(op)); }
+  vload(offset = 0): this { return this.raw(0xfd, ...lebU(Simd.load), 4, ...lebU(offset)); }
+  vstore(offset = 0): this { return this.raw(0xfd, ...lebU(Simd.store), 4, ...lebU(offset)); }
+  vsplatLoad(offset = 0): this { return this.raw(0xfd, ...lebU(Simd.load32Splat), 2, ...lebU(offset)); }
+  vzero(): this { return this.raw(0xfd, ...lebU(Simd.const), ...new Array<number>(16).fill(0)); }
+  vsplat(): this { return this.simd(Simd.f32x4Splat); }
+  vadd(): this { return this.simd(Simd.f32x4Add); }
+  vmul(): this { return this.simd(Simd.f32x4Mul); }
+  // structured control flow (blocks produce no value)
+  block(body: () => void): this { this.raw(0x02, 0x40); body(); return this.raw(0x0b); }
+  loop(body: () => void): this { this.raw(0x03, 0x40); body(); return this.raw(0x0b); }
+  if(then: () => void, otherwise?: () => void): this {
+    this.raw(0x04, 0x40);
+    then();
+    if (otherwise) {
+      this.raw(0x05);
+      otherwise();
+    }
+    return this.raw(0x0b);
+  }
+  br(depth: number): this { return this.raw(0x0c, ...lebU(depth)); }
+  brIf(depth: number): this { return this.raw(0x0d, ...lebU(depth)); }
+  call(fn: number): this { return this.raw(0x10, ...lebU(fn)); }
+  ret(): this { return this.raw(0x0f); }
+
+  /** for (i = start; i < end; i += step) body — `end` and `step` are emitters of one i32 each. */
+  forRange(i: number, start: () => void, end: () => void, step: number, body: () => void): this {
+    start();
+    this.set(i);
+    return this.block(() => {
+      this.loop(() => {
+        this.get(i);
+        end();
+        this.geS().brIf(1);
+        body();
+        this.inc(i, step).br(0);
+      });
+    });
+  }
+
+  encodeBody(): number[] {
+    const out: number[] = [];
+    // locals, run-length grouped
+    const groups: [number, ValType][] = [];
+    for (const t of this.locals) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    uleb(groups.length, out);
+    for (const [n, t] of groups) {
+      uleb(n, out);
+      out.push(t);
+    }
+    out.push(...this.code, 0x0b);
+    const sized: number[] = [];
+    uleb(out.length, sized);
+    return [...sized, ...out];
+  }
+}
+
+function lebU(v: number): number[] {
+  const o: number[] = [];
+  uleb(v, o);
+  return o;
+}
+function lebS(v: number): number[] {
+  const o: number[] = [];
+  sleb(v, o);
+  return o;
+}
+
+export interface ModuleSpec {
+  /** imported as env.memory */
+  memory: { initial: number; maximum: number; shared: boolean };
+  /** exported in order; function index = position in this list */
+  funcs: { name: string; fn: Fn }[];
+}
+
+function section(id: number, body: number[], out: number[]): void {
+  out.push(id);
+  uleb(body.length, out);
+  out.push(...body);
+}
+
+export function encodeModule(spec: ModuleSpec): Uint8Array {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  // types: one per function (duplicates are allowed)
+  const types: number[] = [];
+  uleb(spec.funcs.length, types);
+  for (const { fn } of spec.funcs) {
+    types.push(0x60);
+    uleb(fn.params.length, types);
+    types.push(...fn.params);
+    uleb(fn.results.length, types);
+    types.push(...fn.results);
+  }
+  section(1, types, out);
+  const imports: number[] = [1];
+  name('env', imports);
+  name('memory', imports);
+  imports.push(0x02, spec.memory.shared ? 0x03 : 0x01);
+  uleb(spec.memory.initial, imports);
+  uleb(spec.memory.maximum, imports);
+  section(2, imports, out);
+  const funcs: number[] = [];
+  uleb(spec.funcs.length, funcs);
+  spec.funcs.forEach((_, i) => uleb(i, funcs));
+  section(3, funcs, out);
+  const exports: number[] = [];
+  uleb(spec.funcs.length, exports);
+  spec.funcs.forEach(({ name: n }, i) => {
+    name(n, exports);
+    exports.push(0x00);
+    uleb(i, exports);
+  });
+  section(7, exports, out);
+  const code: number[] = [];
+  uleb(spec.funcs.length, code);
+  for (const { fn } of spec.funcs) code.push(...fn.encodeBody());
+  section(10, code, out);
+  return new Uint8Array(out);
+}

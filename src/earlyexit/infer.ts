@@ -1,0 +1,64 @@
+// Inference with an exit policy: run layer by layer, read each off-ramp's logits back, let the
+// policy decide who leaves, halt them, and stop when every word has left. Returns each word's
+// label and exit layer and, per sentence, the active pieces of every executed layer (for FLOPs).
+import type { PackedBatch } from '../data/batch.js';
+import type { EarlyExitModel } from './model.js';
+import { wordsLeaving, type ExitPolicy } from './policy.js';
+import { HaltAndCopy, type CopyMode } from './runner.js';
+import { argmaxRow, wordUncertainties } from './uncertainty.js';
+
+export interface BatchLabels {
+  /** label id of each word of the batch: [W] */
+  labels: Int32Array;
+  /** 1-based layer each word left at: [W] */
+  exitLayer: Int32Array;
+  /** per sentence: active pieces M_l of each layer it ran */
+  activePieces: number[][];
+}
+
+export async function labelBatch(model: EarlyExitModel, batch: PackedBatch, policy: ExitPolicy, copy: CopyMode = 'output'): Promise<BatchLabels> {
+  if (policy.kind === 'static' && !(policy.layers >= 1 && policy.layers <= model.layers)) {
+    throw new RangeError(`static policy: depth ${policy.layers} is not in [1, ${model.layers}]`);
+  }
+  const c = model.cfg.numLabels;
+  const w = batch.firstPiece.length;
+  const labels = new Int32Array(w);
+  const exitLayer = new Int32Array(w);
+  const runner = new HaltAndCopy(model, batch, copy, null);
+  try {
+    while (runner.running) {
+      const { words, logits } = await runner.inferStep();
+      const u = wordUncertainties(logits, words.length, c);
+      // words come grouped by sentence; decide per sentence
+      for (let start = 0; start < words.length; ) {
+        const s = sentenceOf(batch, words[start]!);
+        const end = start + (batch.cuWords[s + 1]! - batch.cuWords[s]!);
+        const active = Array.from(words.subarray(start, end), (j) => runner.wordActive[j]!);
+        const leaving = wordsLeaving(policy, runner.layer, model.layers, u.subarray(start, end), active);
+        leaving.forEach((leave, i) => {
+          if (!leave) return;
+          const j = words[start + i]!;
+          labels[j] = argmaxRow(logits, start + i, c);
+          exitLayer[j] = runner.layer;
+          runner.halt(j);
+        });
+        start = end;
+      }
+    }
+  } finally {
+    runner.dispose();
+  }
+  return { labels, exitLayer, activePieces: runner.activePieces };
+}
+
+function sentenceOf(batch: PackedBatch, word: number): number {
+  const cw = batch.cuWords;
+  let lo = 0;
+  let hi = cw.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (cw[mid]! <= word) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

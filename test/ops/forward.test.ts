@@ -1,0 +1,379 @@
+// Forward values of every op against the independent plain-JS references in test/helpers/ref.ts,
+// on random shapes and values (fast-check); then the error contract: shape, dtype and axis errors
+// name the op and the shapes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { fromArray, indices, Rng, tensor, type Tensor } from '../../src/index.js';
+import * as O from '../../src/ops/index.js';
+import { axesArb, broadcastPairArb, indicesArb, shapeArb, sizeOf, valuesArb, type Shape } from '../helpers/arb.js';
+import * as R from '../helpers/ref.js';
+
+const runs = { numRuns: 100, includeErrorInReport: true };
+const f32 = (shape: Shape) => valuesArb(sizeOf(shape)).map((v) => ({ shape, data: v.map(Math.fround) }));
+const f64 = (shape: Shape) => valuesArb(sizeOf(shape)).map((v) => ({ shape, data: v }));
+const t32 = (x: R.Nd) => tensor(x.data, x.shape, 'f32');
+const t64 = (x: R.Nd) => tensor(x.data, x.shape, 'f64');
+
+function same(t: Tensor, expected: R.Nd, what: string): void {
+  assert.deepEqual(t.shape, expected.shape, `${what}: shape`);
+  // +0 and −0 compare equal
+  const z = (v: number) => (v === 0 ? 0 : v);
+  assert.deepEqual([...t.dataSync()].map(z), expected.data.map(z), `${what}: values`);
+}
+
+function close(t: Tensor, expected: R.Nd, tol: { atol: number; rtol: number }, what: string): void {
+  assert.deepEqual(t.shape, expected.shape, `${what}: shape`);
+  R.assertClose(t.dataSync(), expected.data, tol, what);
+}
+
+// One f32 operation is computed in double and rounded once: exactly fround(a ∘ b).
+const binaries: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => number][] = [
+  ['add', O.add, (a, b) => a + b],
+  ['sub', O.sub, (a, b) => a - b],
+  ['mul', O.mul, (a, b) => a * b],
+  ['div', O.div, (a, b) => a / b],
+  ['gt', O.gt, (a, b) => Number(a > b)],
+  ['ge', O.ge, (a, b) => Number(a >= b)],
+  ['eq', O.eq, (a, b) => Number(a === b)],
+];
+
+for (const [name, op, ref] of binaries) {
+  test(`${name} broadcasts like numpy (f32, exact)`, () => {
+    fc.assert(
+      fc.property(
+        broadcastPairArb().chain(({ a, b }) => fc.tuple(f32(a), f32(b))),
+        ([a, b]) => {
+          // fast-check favours boundary values (0, ±2), so ties for eq/ge do occur
+          const y = op(t32(a), t32(b));
+          assert.equal(y.dtype, 'f32');
+          same(y, R.zip(a, b, (x, z) => Math.fround(ref(x, z))), name);
+        },
+      ),
+      runs,
+    );
+  });
+}
+
+test('binary ops accept JS numbers on either side and keep the tensor dtype', () => {
+  const x = tensor([1, 2, 3], [3], 'f64');
+  assert.deepEqual([...O.sub(10, x).dataSync()], [9, 8, 7]);
+  assert.deepEqual([...O.div(x, 2).dataSync()], [0.5, 1, 1.5]);
+  assert.equal(O.add(x, 1).dtype, 'f64');
+  assert.deepEqual([...O.eq(tensor([1, 2, 2]), tensor([2])).dataSync()], [0, 1, 1]);
+});
+
+const unaries: [string, (x: Tensor) => Tensor, (x: number) => number, 'any' | 'positive'][] = [
+  ['neg', O.neg, (x) => -x, 'any'],
+  ['exp', O.exp, Math.exp, 'any'],
+  ['log', O.log, Math.log, 'positive'],
+  ['sqrt', O.sqrt, Math.sqrt, 'positive'],
+  ['rsqrt', O.rsqrt, (x) => 1 / Math.sqrt(x), 'positive'],
+  ['tanh', O.tanh, Math.tanh, 'any'],
+  ['relu', O.relu, (x) => (x > 0 ? x : 0), 'any'],
+  ['step', O.step, (x) => (x > 0 ? 1 : 0), 'any'],
+  ['abs', O.abs, Math.abs, 'any'],
+  ['pow 3', (x) => O.pow(x, 3), (x) => x ** 3, 'any'],
+  ['pow -0.5', (x) => O.pow(x, -0.5), (x) => x ** -0.5, 'positive'],
+  ['erf', O.erf, (x) => R.erfSimpson(x), 'any'],
+  ['gelu', O.gelu, (x) => 0.5 * x * (1 + R.erfSimpson(x / Math.SQRT2)), 'any'],
+];
+
+for (const [name, op, ref, kind] of unaries) {
+  test(`${name} matches Math (f64)`, () => {
+    fc.assert(
+      fc.property(
+        shapeArb(0, 4).chain((s) => valuesArb(sizeOf(s), kind).map((data) => ({ shape: s, data }))),
+        (x) => {
+          const y = op(t64(x));
+          assert.equal(y.dtype, 'f64');
+          // Simpson with 2000 steps is accurate to ~1e-13; everything else is one libm call
+          close(y, R.map(x, ref), { atol: 1e-12, rtol: 1e-12 }, name);
+        },
+      ),
+      runs,
+    );
+  });
+}
+
+test('erf at large |x| and known values', () => {
+  // erf(0) = 0, odd symmetry, erf(±6) = ±1 to double precision, erf(0.5) = 0.5204998778130465 (A&S table 7.1)
+  const y = [...O.erf(tensor([0, 0.5, -0.5, 3.5, -6, 6], [6], 'f64')).dataSync()];
+  assert.equal(y[0], 0);
+  assert.ok(Math.abs(y[1]! - 0.5204998778130465) < 1e-15);
+  assert.equal(y[2], -y[1]!);
+  R.assertClose([y[3]!], [R.erfSimpson(3.5, 20000)], { atol: 1e-13, rtol: 0 }, 'erf(3.5)');
+  assert.deepEqual([y[4], y[5]], [-1, 1]);
+});
+
+test('where broadcasts condition and both branches', () => {
+  fc.assert(
+    fc.property(
+      broadcastPairArb().chain(({ a, b, out }) =>
+        fc.tuple(f64(a), f64(b), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }).chain((ones) => {
+          const cs = out.map((d, i) => (ones[i] ? 1 : d));
+          return fc.array(fc.boolean(), { minLength: sizeOf(cs), maxLength: sizeOf(cs) }).map((c) => ({ shape: cs, data: c.map(Number) }));
+        })),
+      ),
+      ([a, b, c]) => {
+        const expected = R.zip(R.zip(c, a, (cv, av) => (cv ? av : NaN)), b, (v, bv) => (Number.isNaN(v) ? bv : v));
+        same(O.where(t64(c), t64(a), t64(b)), expected, 'where');
+      },
+    ),
+    runs,
+  );
+});
+
+const reductions: [string, (x: Tensor, axes: number[] | undefined, keep: boolean) => Tensor, (x: R.Nd, axes: number[], keep: boolean) => R.Nd][] = [
+  ['sum', (x, a, k) => O.sum(x, a, k), (x, a, k) => R.reduce(x, a, k, (s, v) => s + v, 0)],
+  ['max', (x, a, k) => O.max(x, a, k), (x, a, k) => R.reduce(x, a, k, Math.max, -Infinity)],
+  [
+    'mean',
+    (x, a, k) => O.mean(x, a, k),
+    (x, a, k) => {
+      const n = a.reduce((m, ax) => m * x.shape[ax]!, 1);
+      return R.map(R.reduce(x, a, k, (s, v) => s + v, 0), (v) => v / n);
+    },
+  ],
+];
+
+for (const [name, op, ref] of reductions) {
+  test(`${name} over axis subsets with and without keepdims`, () => {
+    fc.assert(
+      fc.property(
+        shapeArb(0, 4).chain((s) => fc.tuple(f64(s), s.length ? fc.option(axesArb(s.length), { nil: undefined }) : fc.constant(undefined), fc.boolean())),
+        ([x, axes, keep]) => {
+          const pos = (axes ?? x.shape.map((_, i) => i)).map((a) => (a < 0 ? a + x.shape.length : a));
+          close(op(t64(x), axes, keep), ref(x, pos, keep), R.tol.f64, `${name} axes ${axes} keepdims ${keep}`);
+        },
+      ),
+      runs,
+    );
+  });
+}
+
+test('max gradient is shared equally among ties', () => {
+  const x = tensor([1, 3, 3, 2, 2, 0], [2, 3], 'f64').param();
+  O.sum(O.max(x, 1)).backward();
+  // row 0: 3 twice; row 1: 2 twice
+  assert.deepEqual([...x.grad!.dataSync()], [0, 0.5, 0.5, 0.5, 0.5, 0]);
+});
+
+test('reshape, permute, transpose, slice, pad, concat and expand move values like the reference', () => {
+  fc.assert(
+    fc.property(
+      shapeArb(1, 4).chain((s) =>
+        fc.tuple(
+          f32(s),
+          fc.shuffledSubarray([...Array(s.length).keys()], { minLength: s.length, maxLength: s.length }),
+          fc.tuple(...s.map((d) => fc.tuple(fc.integer({ min: 0, max: d }), fc.integer({ min: 0, max: d })))),
+          fc.integer({ min: 0, max: s.length - 1 }),
+          fc.array(fc.integer({ min: 0, max: 2 }), { minLength: s.length, maxLength: s.length }),
+        ),
+      ),
+      ([x, perm, ranges, axis, padBefore]) => {
+        const t = t32(x);
+        same(O.reshape(t, [-1]), { shape: [sizeOf(x.shape)], data: x.data }, 'reshape');
+        same(O.permute(t, perm), R.permute(x, perm), `permute [${perm}]`);
+        const swap = x.shape.map((_, i) => i);
+        [swap[0], swap[axis]] = [swap[axis]!, swap[0]!];
+        same(O.transpose(t, 0, axis), R.permute(x, swap), `transpose 0 ${axis}`);
+        const lo = ranges.map(([a, b]) => Math.min(a, b));
+        const hi = ranges.map(([a, b]) => Math.max(a, b));
+        same(O.slice(t, lo, hi), R.slice(x, lo, hi), `slice [${lo}]:[${hi}]`);
+        const big = x.shape.map((d, i) => d + padBefore[i]! + 1);
+        const padded = O.pad(t, big, padBefore);
+        // pad is the adjoint of slice: slicing the written block back gives x, the rest is 0
+        same(O.slice(padded, padBefore, padBefore.map((p, i) => p + x.shape[i]!)), x, 'pad then slice');
+        assert.equal([...padded.dataSync()].filter((v) => v !== 0).length, x.data.filter((v) => v !== 0).length, 'pad writes zeros elsewhere');
+        const other = { shape: x.shape.map((d, i) => (i === axis ? 2 : d)), data: Array.from({ length: (sizeOf(x.shape) / x.shape[axis]!) * 2 }, (_, i) => i) };
+        same(O.concat([t, t32(other), t], axis - x.shape.length), R.concat([x, other, x], axis), `concat axis ${axis}`);
+        const target = [2, ...x.shape.map((d) => (d === 1 ? 3 : d))];
+        same(O.expand(t, target), R.expandTo(x, target), `expand to [${target}]`);
+      },
+    ),
+    runs,
+  );
+});
+
+test('reshape shares storage with its source (no copy)', () => {
+  const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+  const y = O.reshape(x, [3, -1]);
+  assert.deepEqual(y.shape, [3, 2]);
+  assert.equal(y.storage, x.storage);
+});
+
+test('matmul with transposes and batch broadcast matches the triple loop', () => {
+  fc.assert(
+    fc.property(
+      fc
+        .record({
+          m: fc.integer({ min: 1, max: 4 }),
+          k: fc.integer({ min: 1, max: 5 }),
+          n: fc.integer({ min: 1, max: 4 }),
+          batch: fc.constantFrom<Shape>([], [3], [2, 2]),
+          side: fc.constantFrom('both', 'a', 'b'),
+          transA: fc.boolean(),
+          transB: fc.boolean(),
+        })
+        .chain((p) => {
+          const a = [...(p.side === 'b' ? [] : p.batch), ...(p.transA ? [p.k, p.m] : [p.m, p.k])];
+          const b = [...(p.side === 'a' ? [] : p.batch), ...(p.transB ? [p.n, p.k] : [p.k, p.n])];
+          return fc.tuple(fc.constant(p), f64(a), f64(b));
+        }),
+      ([p, a, b]) => {
+        close(O.matmul(t64(a), t64(b), p), R.matmul(a, b, p.transA, p.transB), R.tol.f64, `matmul ${JSON.stringify(p)}`);
+      },
+    ),
+    runs,
+  );
+});
+
+test('matmul propagates NaN and Inf from b even where a is 0 (IEEE 0·NaN = NaN)', () => {
+  const y = O.matmul(tensor([0, 1], [1, 2]), tensor([NaN, 1], [2, 1])).dataSync();
+  assert.ok(Number.isNaN(y[0]!), `got ${y[0]}`);
+});
+
+test('gatherRows and scatterAddRows (repeated indices accumulate)', () => {
+  fc.assert(
+    fc.property(
+      fc.tuple(fc.integer({ min: 1, max: 5 }), shapeArb(0, 2)).chain(([rows, rest]) => fc.tuple(f64([rows, ...rest]), indicesArb(rows), fc.constant(rest))),
+      ([x, idx, rest]) => {
+        const cols = sizeOf(rest);
+        const rows = x.shape[0]!;
+        const gathered = idx.flatMap((r) => x.data.slice(r * cols, (r + 1) * cols));
+        same(O.gatherRows(t64(x), indices(idx)), { shape: [idx.length, ...rest], data: gathered }, 'gatherRows');
+        const src = { shape: [idx.length, ...rest], data: gathered };
+        const scattered = new Array<number>(rows * cols).fill(0);
+        idx.forEach((r, i) => {
+          for (let c = 0; c < cols; c++) scattered[r * cols + c]! += src.data[i * cols + c]!;
+        });
+        close(O.scatterAddRows(t64(src), indices(idx), rows), { shape: [rows, ...rest], data: scattered }, R.tol.f64, 'scatterAddRows');
+      },
+    ),
+    runs,
+  );
+});
+
+test('softmax and logSoftmax along any axis', () => {
+  fc.assert(
+    fc.property(
+      shapeArb(1, 4).chain((s) => fc.tuple(f64(s), fc.integer({ min: -s.length, max: s.length - 1 }))),
+      ([x, axis]) => {
+        const ax = axis < 0 ? axis + x.shape.length : axis;
+        close(O.softmax(t64(x), axis), R.alongAxis(x, ax, R.softmaxRow), R.tol.f64, `softmax axis ${axis}`);
+        close(O.logSoftmax(t64(x), axis), R.alongAxis(x, ax, (row) => row.map((v) => v - R.logSumExp(row))), R.tol.f64, `logSoftmax axis ${axis}`);
+      },
+    ),
+    runs,
+  );
+});
+
+test('layerNorm over the last axis (two-pass reference)', () => {
+  fc.assert(
+    fc.property(
+      fc.tuple(shapeArb(0, 2), fc.integer({ min: 1, max: 6 }), fc.constantFrom(1e-12, 1e-5)).chain(([lead, h, eps]) => fc.tuple(f64([...lead, h]), f64([h]), f64([h]), fc.constant(eps))),
+      ([x, g, b, eps]) => {
+        const expected = R.alongAxis(x, x.shape.length - 1, (row) => R.layerNormRow(row, g.data, b.data, eps));
+        // rows of near-equal values have rstd up to 1/√eps, which amplifies rounding: relative to the scale of the row
+        close(O.layerNorm(t64(x), t64(g), t64(b), eps), expected, { atol: 1e-9, rtol: 1e-9 }, `layerNorm eps ${eps}`);
+      },
+    ),
+    runs,
+  );
+});
+
+test('crossEntropy: per-row losses, mean over non-ignored rows, ignore index', () => {
+  fc.assert(
+    fc.property(
+      fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 5 }), fc.constantFrom(-100, 2)).chain(([n, c, ignore]) =>
+        fc.tuple(f64([n, c]), fc.array(fc.oneof(fc.integer({ min: 0, max: c - 1 }), fc.constant(ignore)), { minLength: n, maxLength: n }), fc.constant(ignore)),
+      ),
+      ([x, targets, ignoreIndex]) => {
+        const c = x.shape[1]!;
+        const rows = targets.map((t, i) => {
+          const row = x.data.slice(i * c, (i + 1) * c);
+          return t === ignoreIndex ? 0 : R.logSumExp(row) - row[t]!;
+        });
+        const counted = targets.filter((t) => t !== ignoreIndex).length;
+        close(O.crossEntropy(t64(x), targets, { ignoreIndex, reduction: 'none' }), { shape: [targets.length], data: rows }, R.tol.f64, 'crossEntropy none');
+        const mean = counted ? rows.reduce((a, b) => a + b, 0) / counted : 0;
+        close(O.crossEntropy(t64(x), targets, { ignoreIndex }), { shape: [], data: [mean] }, R.tol.f64, 'crossEntropy mean');
+      },
+    ),
+    runs,
+  );
+});
+
+test('dropout: zero or x/(1−p), reproducible from the seed, identity at p = 0', () => {
+  fc.assert(
+    fc.property(fc.tuple(shapeArb(1, 3, 5), fc.double({ min: 0.05, max: 0.9, noNaN: true }), fc.integer()), ([s, p, seed]) => {
+      const x = fromArray(Float64Array.from({ length: sizeOf(s) }, (_, i) => i + 1), s);
+      const y = [...O.dropout(x, p, new Rng(seed)).dataSync()];
+      y.forEach((v, i) => assert.ok(v === 0 || Math.abs(v - (i + 1) / (1 - p)) < 1e-12 * (i + 1) / (1 - p), `element ${i}: ${v}`));
+      assert.deepEqual([...O.dropout(x, p, new Rng(seed)).dataSync()], y, 'same seed, same mask');
+      assert.equal(O.dropout(x, 0, new Rng(seed)), x, 'p = 0 returns the input');
+    }),
+    runs,
+  );
+});
+
+test('dropout drops about a fraction p (seeded, 10 000 elements)', () => {
+  // binomial(10000, 0.3): standard deviation 46, so ±300 is more than 6 sigma for this fixed seed
+  const y = O.dropout(fromArray(new Float32Array(10000).fill(1)), 0.3, new Rng(7)).dataSync();
+  const zeros = y.filter((v) => v === 0).length;
+  assert.ok(Math.abs(zeros - 3000) < 300, `${zeros} zeros`);
+});
+
+// ---- the error contract ----
+
+function throwsNaming(fn: () => unknown, type: ErrorConstructor, ...parts: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${String(e)}`);
+    for (const p of parts) assert.ok((e as Error).message.includes(p), `message "${(e as Error).message}" does not mention "${p}"`);
+    return true;
+  });
+}
+
+test('shape errors name the op and the shapes', () => {
+  const a = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+  throwsNaming(() => O.add(a, tensor([1, 2, 3, 4], [4])), Error, 'add', '[2, 3]', '[4]', 'broadcast');
+  throwsNaming(() => O.mul(tensor([1, 2, 3, 4, 5, 6], [3, 1, 2]), a), Error, 'mul', '[3, 1, 2]', '[2, 3]');
+  throwsNaming(() => O.where(tensor([1, 0, 1, 0], [4]), a, 0), Error, 'where', '[4]', '[2, 3]');
+  throwsNaming(() => O.matmul(a, a), Error, 'matmul', 'inner', '[2, 3]');
+  throwsNaming(() => O.matmul(tensor(new Array(12).fill(1), [2, 2, 3]), tensor(new Array(18).fill(1), [3, 3, 2])), Error, 'matmul', 'batch', '[2, 2, 3]', '[3, 3, 2]');
+  throwsNaming(() => O.matmul(tensor([1, 2, 3]), a), Error, 'matmul', '[3]', '[2, 3]');
+  throwsNaming(() => O.reshape(a, [4, -1]), Error, 'reshape', '[2, 3]', '[4, -1]');
+  throwsNaming(() => O.expand(a, [3, 3]), Error, 'expand', '[2, 3]', '[3, 3]');
+  throwsNaming(() => O.concat([a, tensor([1, 2], [1, 2])], 0), Error, 'concat', '[2, 3]', '[1, 2]');
+  throwsNaming(() => O.permute(a, [0, 0]), Error, 'permute', '[0, 0]', '[2, 3]');
+  throwsNaming(() => O.slice(a, [0, 1], [2, 4]), Error, 'slice', '1:4', '[2, 3]');
+  throwsNaming(() => O.layerNorm(a, tensor([1, 1, 1, 1]), tensor([0, 0, 0])), Error, 'layerNorm', '[4]', '[2, 3]');
+  throwsNaming(() => O.crossEntropy(a, [0]), Error, 'crossEntropy', '[2, 3]');
+  throwsNaming(() => O.scatterAddRows(a, indices([0]), 4), Error, 'scatterAddRows', '[2, 3]');
+  throwsNaming(() => tensor([1, 2, 3], [2, 2]), Error, 'tensor', '[2, 2]');
+});
+
+test('dtype errors name the op, the dtypes and the shapes', () => {
+  const a = tensor([1, 2, 3], [3]);
+  throwsNaming(() => O.add(a, tensor([1, 2, 3], [3], 'i32')), TypeError, 'add', 'i32', '[3]');
+  throwsNaming(() => O.mul(a, tensor([1, 2, 3], [3], 'f64')), TypeError, 'mul', 'f32 [3]', 'f64 [3]');
+  throwsNaming(() => O.exp(indices([1, 2])), TypeError, 'exp', 'i32', '[2]');
+  throwsNaming(() => O.sum(indices([1, 2])), TypeError, 'sum', 'i32');
+  throwsNaming(() => O.gatherRows(tensor([1, 2, 3, 4], [2, 2]), tensor([0, 1])), TypeError, 'gatherRows', 'i32', 'f32 [2]');
+  throwsNaming(() => O.concat([a, tensor([1], [1], 'f64')]), TypeError, 'concat', 'f32', 'f64');
+});
+
+test('axis and index errors name the op, the axis and the rank or range', () => {
+  const a = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+  throwsNaming(() => O.sum(a, 2), Error, 'sum', 'axis 2', 'rank 2');
+  throwsNaming(() => O.max(a, -3), Error, 'max', 'axis -3', 'rank 2');
+  throwsNaming(() => O.mean(a, [1, -1]), Error, 'mean', 'repeated axis', '[2, 3]');
+  throwsNaming(() => O.softmax(a, 2), Error, 'softmax', 'axis 2');
+  throwsNaming(() => O.logSoftmax(a, -3), Error, 'logSoftmax', 'axis -3');
+  throwsNaming(() => O.concat([a, a], 2), Error, 'concat', 'axis 2');
+  throwsNaming(() => O.transpose(a, 0, 5), Error, 'transpose', 'axis 5');
+  throwsNaming(() => O.gatherRows(a, indices([0, 2])), RangeError, 'gatherRows', 'index 2', '[0, 2)');
+  throwsNaming(() => O.crossEntropy(a, [0, 3]), RangeError, 'crossEntropy', 'target 3', 'row 1');
+  throwsNaming(() => O.dropout(a, 1, new Rng(0)), RangeError, 'dropout', 'p');
+});
