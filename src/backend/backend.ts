@@ -9,8 +9,11 @@ export interface Storage {
   readonly size: number;
 }
 
-/** Elementwise maps. `step` is 1 where x > 0 else 0 (relu's derivative); `pow` raises to `param`. */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'relu' | 'step' | 'erf' | 'abs' | 'pow';
+/**
+ * Elementwise maps. `step` is 1 where x > 0 else 0 (relu's derivative); `pow` raises to `param`;
+ * `gelu` is x·Φ(x) (erf form) and `geluGrad` its derivative Φ(x) + x·φ(x) (the fused GELU pair).
+ */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'relu' | 'step' | 'erf' | 'abs' | 'pow' | 'gelu' | 'geluGrad';
 /** Broadcast binary maps; comparisons give 1 or 0 in the input dtype. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'gt' | 'ge' | 'eq';
 export type ReduceOp = 'sum' | 'max';
@@ -27,6 +30,19 @@ export interface MatmulArgs {
   /** elements between consecutive batches of a (0 broadcasts a over the batch). */
   aBatchStride: number;
   bBatchStride: number;
+}
+
+export interface AttentionArgs {
+  /** query rows M, key rows N, hidden H */
+  m: number;
+  n: number;
+  hidden: number;
+  heads: number;
+  segments: number;
+  /** total size of the probabilities buffer */
+  probsSize: number;
+  /** score scale, 1/√d */
+  scale: number;
 }
 
 export interface AdamWArgs {
@@ -61,6 +77,20 @@ export interface Kernels {
   /** out [rows, cols] = 0; out[idx[i], :] += src[i, :]. */
   scatterAddRows(src: Storage, idx: Storage, nIdx: number, rows: number, cols: number): Storage;
   cast(x: Storage, dtype: DType): Storage;
+  /**
+   * Sparse-query attention over a packed batch. q [M, H], k, v [N, H], heads interleaved along H
+   * (head h owns columns h·d … h·d+d−1). segs: i32 [S, 5] rows (qStart, qEnd, kStart, kEnd,
+   * probsOffset): the queries of a segment attend to its keys only. Returns the context [M, H]
+   * and the attention probabilities (per segment, per head, [m_s, n_s] row-major at probsOffset
+   * + h·m_s·n_s), kept for the backward pass. A segment without keys gives zero context.
+   */
+  attention(q: Storage, k: Storage, v: Storage, segs: Storage, args: AttentionArgs): { out: Storage; probs: Storage };
+  /** LayerNorm over the last axis of x [rows, h] (two-pass variance); also returns mean and 1/√(var+eps) per row for backward. */
+  layerNorm(x: Storage, gamma: Storage, beta: Storage, rows: number, h: number, eps: number): { y: Storage; mean: Storage; rstd: Storage };
+  /** Gradients of layerNorm: dx [rows, h], dgamma, dbeta [h]. */
+  layerNormBackward(dy: Storage, x: Storage, gamma: Storage, mean: Storage, rstd: Storage, rows: number, h: number): { dx: Storage; dgamma: Storage; dbeta: Storage };
+  /** Gradients of attention: dq [M, H], dk, dv [N, H] from dOut [M, H] and the saved probabilities. */
+  attentionBackward(dOut: Storage, q: Storage, k: Storage, v: Storage, probs: Storage, segs: Storage, args: AttentionArgs): { dq: Storage; dk: Storage; dv: Storage };
   /** In place AdamW step over flat buffers of equal size (decoupled weight decay, bias-corrected). */
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;
 }

@@ -5,7 +5,7 @@
 // weights. [CLS]/[SEP] stay active while any word of their sentence is. A sentence whose words
 // have all left stops running entirely.
 import type { PackedBatch } from '../data/batch.js';
-import type { AttentionSegment } from '../nn/attention.js';
+import type { AttentionSegment } from '../ops/attention.js';
 import { add, gatherRows, scatterAddRows, sub } from '../ops/index.js';
 import { indices } from '../tensor/create.js';
 import { noGrad, tidy } from '../tensor/engine.js';

@@ -5,7 +5,7 @@ import { add, dropout, gatherRows, gelu } from '../ops/index.js';
 import { indices } from '../tensor/create.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { sparseQueryAttention, type AttentionSegment } from './attention.js';
+import { sparseQueryAttention, type AttentionSegment } from '../ops/attention.js';
 import { LayerNorm, Linear } from './layers.js';
 import type { ParamStore } from './module.js';
 

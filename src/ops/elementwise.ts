@@ -111,8 +111,13 @@ export function abs(x: Tensor): Tensor {
 export function erf(x: Tensor): Tensor {
   return unary('erf', x, 0, () => (g) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
 }
-/** GELU, erf form (as BERT): x · Φ(x) = 0.5·x·(1 + erf(x/√2)). Composite. */
+/** GELU, erf form (as BERT): x·Φ(x). Fused: one pass forward, one for its derivative. */
 export function gelu(x: Tensor): Tensor {
+  return unary('gelu', x, 0, () => (g) => mul(g, unary('geluGrad', x, 0)));
+}
+
+/** GELU composed from primitives, 0.5·x·(1 + erf(x/√2)): the oracle of the fused pair. */
+export function geluComposite(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
 
@@ -135,31 +140,63 @@ export function where(cond: Tensor, a0: Operand, b0: Operand): Tensor {
 // ---------------------------------------------------------------------------------------------
 // CPU reference (plain loops; the oracle every other backend is tested against)
 
-const unaryFns: Record<UnaryOp, (x: number, p: number) => number> = {
-  neg: (x) => -x,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / Math.sqrt(x),
-  tanh: Math.tanh,
-  relu: (x) => (x > 0 ? x : 0),
-  step: (x) => (x > 0 ? 1 : 0),
-  erf: erfRef,
-  abs: Math.abs,
-  pow: (x, p) => (p === 2 ? x * x : p === 3 ? x * x * x : Math.pow(x, p)),
+// Each op is one expression; a row loop is generated per op so the arithmetic is inlined
+// (a shared loop calling a function per element is megamorphic and several times slower).
+const unaryExprs: Record<UnaryOp, string> = {
+  neg: '-x',
+  exp: 'Math.exp(x)',
+  log: 'Math.log(x)',
+  sqrt: 'Math.sqrt(x)',
+  rsqrt: '1 / Math.sqrt(x)',
+  tanh: 'Math.tanh(x)',
+  relu: 'x > 0 ? x : 0',
+  step: 'x > 0 ? 1 : 0',
+  erf: 'erf(x)',
+  abs: 'Math.abs(x)',
+  pow: 'p === 2 ? x * x : p === 3 ? x * x * x : Math.pow(x, p)',
+  gelu: '0.5 * x * (1 + erf(x * Math.SQRT1_2))',
+  geluGrad: '0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) * 0.3989422804014327',
 };
 
-const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  max: (a, b) => (a > b ? a : b),
-  min: (a, b) => (a < b ? a : b),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-  eq: (a, b) => (a === b ? 1 : 0),
+const binaryExprs: Record<BinaryOp, string> = {
+  add: 'x + y',
+  sub: 'x - y',
+  mul: 'x * y',
+  div: 'x / y',
+  max: 'x > y ? x : y',
+  min: 'x < y ? x : y',
+  gt: 'x > y ? 1 : 0',
+  ge: 'x >= y ? 1 : 0',
+  eq: 'x === y ? 1 : 0',
 };
+
+type UnaryLoop = (out: TypedArray, x: TypedArray, p: number) => void;
+type BinaryRow = (out: TypedArray, row: number, n: number, a: TypedArray, ao: number, ai: number, b: TypedArray, bo: number, bi: number) => void;
+
+function compile<F>(params: string[], body: string, erf = erfRef): F {
+  return new Function('erf', `return function (${params.join(', ')}) { ${body} }`)(erf) as F;
+}
+
+// f64 (gradient checks) uses the accurate erf; f32 the fast one, exact to f32 precision
+const unaryLoops = (erf: (x: number) => number) => Object.fromEntries(Object.entries(unaryExprs).map(([op, e]) => [op,
+  compile<UnaryLoop>(['out', 'src', 'p'], `for (let i = 0; i < out.length; i++) { const x = src[i]; out[i] = ${e}; }`, erf)])) as Record<UnaryOp, UnaryLoop>;
+const unaryLoops64 = unaryLoops(erfRef);
+const unaryLoops32 = unaryLoops(erfFast);
+
+const binaryRows = Object.fromEntries(Object.entries(binaryExprs).map(([op, e]) => [op,
+  compile<BinaryRow>(['out', 'row', 'n', 'a', 'ao', 'ai', 'b', 'bo', 'bi'],
+    `if (ai === 1 && bi === 1) { for (let j = 0; j < n; j++) { const x = a[ao + j], y = b[bo + j]; out[row + j] = ${e}; } }
+     else if (ai === 1 && bi === 0) { const y = b[bo]; for (let j = 0; j < n; j++) { const x = a[ao + j]; out[row + j] = ${e}; } }
+     else { for (let j = 0; j < n; j++) { const x = a[ao + j * ai], y = b[bo + j * bi]; out[row + j] = ${e}; } }`)])) as Record<BinaryOp, BinaryRow>;
+
+/** erf with |error| < 1.2e-7 (Numerical Recipes' Chebyshev fit of erfc): f32-accurate, one exp. */
+export function erfFast(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? 1 - r : r - 1;
+}
 
 /** erf to ~1e-14: Maclaurin series for |x| < 3, Lentz continued fraction for erfc beyond. */
 export function erfRef(x: number): number {
@@ -185,9 +222,9 @@ export function erfRef(x: number): number {
 }
 
 export function unaryRef(op: UnaryOp, x: TypedArray, param: number): TypedArray {
-  const f = unaryFns[op];
-  const out = allocArray(x instanceof Float64Array ? 'f64' : 'f32', x.length);
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, param);
+  const f64 = x instanceof Float64Array;
+  const out = allocArray(f64 ? 'f64' : 'f32', x.length);
+  (f64 ? unaryLoops64 : unaryLoops32)[op](out, x, param);
   return out;
 }
 
@@ -210,7 +247,7 @@ function forEachBroadcast(shape: Shape, stridesList: readonly (readonly number[]
 }
 
 export function binaryRef(op: BinaryOp, a: TypedArray, b: TypedArray, shape: Shape, as: readonly number[], bs: readonly number[]): TypedArray {
-  const f = binaryFns[op];
+  const rowLoop = binaryRows[op];
   const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', sizeOf(shape));
   if (out.length === 0) return out;
   // rows along the last axis; the outer axes advance like an odometer (no per-element closure)
@@ -222,11 +259,7 @@ export function binaryRef(op: BinaryOp, a: TypedArray, b: TypedArray, shape: Sha
   let ao = 0;
   let bo = 0;
   for (let row = 0; row < out.length; row += inner) {
-    if (ai === 1 && bi === 1) for (let j = 0; j < inner; j++) out[row + j] = f(a[ao + j]!, b[bo + j]!);
-    else if (ai === 1 && bi === 0) {
-      const bv = b[bo]!;
-      for (let j = 0; j < inner; j++) out[row + j] = f(a[ao + j]!, bv);
-    } else for (let j = 0; j < inner; j++) out[row + j] = f(a[ao + j * ai]!, b[bo + j * bi]!);
+    rowLoop(out, row, inner, a, ao, ai, b, bo, bi);
     for (let d = rank - 2; d >= 0; d--) {
       idx[d]!++;
       ao += as[d]!;

@@ -1,5 +1,6 @@
 // The op library. Every differentiable op is listed in `gradOps`; the gradient-coverage test
 // enumerates it and fails if any op lacks a finite-difference check.
+import { attentionGradOps } from './attention.js';
 import { crossEntropyGradOps } from './crossentropy.js';
 import { dropoutGradOps } from './dropout.js';
 import { elementwiseGradOps } from './elementwise.js';
@@ -19,9 +20,10 @@ export * from './softmax.js';
 export * from './layernorm.js';
 export * from './dropout.js';
 export * from './crossentropy.js';
+export * from './attention.js';
 
 export const gradOps = [
   ...elementwiseGradOps, ...reduceGradOps, ...movementGradOps, ...matmulGradOps, ...gatherGradOps,
-  ...softmaxGradOps, ...layerNormGradOps, ...dropoutGradOps, ...crossEntropyGradOps,
+  ...softmaxGradOps, ...layerNormGradOps, ...dropoutGradOps, ...crossEntropyGradOps, ...attentionGradOps,
 ] as const;
 export type GradOp = (typeof gradOps)[number];

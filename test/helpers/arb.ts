@@ -77,3 +77,21 @@ export function indicesArb(rows: number, maxLen = 6): fc.Arbitrary<number[]> {
     fc.integer({ min: 0, max: idx.length - 1 }).map((k) => (idx.length >= 2 ? [...idx, idx[k]!] : idx)),
   );
 }
+
+/** Packed attention problems: segments tile the query rows; key ranges may overlap, be empty or repeat. */
+export const attentionArb = fc
+  .record({
+    heads: fc.integer({ min: 1, max: 3 }),
+    d: fc.integer({ min: 1, max: 3 }),
+    n: fc.integer({ min: 1, max: 6 }),
+    segs: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 })), { minLength: 1, maxLength: 3 }),
+  })
+  .map(({ heads, d, n, segs }) => {
+    let q0 = 0;
+    const segments = segs.map(([m, x, y]) => {
+      const s = { qStart: q0, qEnd: q0 + m, kStart: Math.min(x, y, n), kEnd: Math.min(Math.max(x, y), n) };
+      q0 += m;
+      return s;
+    });
+    return { heads, h: heads * d, n, m: q0, segments };
+  });

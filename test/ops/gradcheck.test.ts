@@ -8,7 +8,7 @@ import { fromArray, indices, Rng, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { gradcheck, gradcheckRuns, type GradInput } from '../helpers/gradcheck.js';
-import { axesArb, broadcastPairArb, indicesArb, inputArb, shapeArb, sizeOf, type Shape, type ValueKind } from '../helpers/arb.js';
+import { attentionArb, axesArb, broadcastPairArb, indicesArb, inputArb, shapeArb, sizeOf, type Shape, type ValueKind } from '../helpers/arb.js';
 
 interface GradCase {
   /** extra description for failure messages (axes, flags) */
@@ -76,6 +76,13 @@ const matmulArb: fc.Arbitrary<GradCase> = fc
   });
 
 const checks: { [K in GradOp]: fc.Arbitrary<GradCase> } = {
+  sparseQueryAttention: attentionArb.chain(({ heads, h, n, m, segments }) =>
+    fc.tuple(inputArb([m, h]), inputArb([n, h]), inputArb([n, h])).map((inputs): GradCase => ({
+      label: `heads ${heads} segments ${JSON.stringify(segments)}`,
+      inputs,
+      f: ([q, k, v]) => O.sparseQueryAttention(q!, k!, v!, segments, heads),
+    })),
+  ),
   add: binaryCase(O.add, 'any', 'any'),
   sub: binaryCase(O.sub, 'any', 'any'),
   mul: binaryCase(O.mul, 'any', 'any'),

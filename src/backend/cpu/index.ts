@@ -11,6 +11,8 @@ import { stridedRef, writeStridedRef } from '../../ops/movement.js';
 import { matmulRef } from '../../ops/matmul.js';
 import { gatherRowsRef, scatterAddRowsRef } from '../../ops/gather.js';
 import { adamwRef } from '../../optim/adamw.js';
+import { attentionBackwardRef, attentionRef } from '../../ops/attention.js';
+import { layerNormBackwardRef, layerNormRef } from '../../ops/layernorm.js';
 import { fastMatmulOptions, matmulFast } from './matmul-fast.js';
 
 export class CpuStorage implements Storage {
@@ -70,6 +72,22 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
       const out = allocArray(dtype, x.size);
       out.set(arr(x));
       return wrap(out);
+    },
+    layerNorm: (x, gamma, beta, rows, h, eps) => {
+      const r = layerNormRef(arr(x), arr(gamma), arr(beta), rows, h, eps);
+      return { y: wrap(r.y), mean: wrap(r.mean), rstd: wrap(r.rstd) };
+    },
+    layerNormBackward: (dy, x, gamma, mean, rstd, rows, h) => {
+      const r = layerNormBackwardRef(arr(dy), arr(x), arr(gamma), arr(mean), arr(rstd), rows, h);
+      return { dx: wrap(r.dx), dgamma: wrap(r.dgamma), dbeta: wrap(r.dbeta) };
+    },
+    attention: (q, k, v, segs, args) => {
+      const { out, probs } = attentionRef(arr(q), arr(k), arr(v), arr(segs) as Int32Array, args);
+      return { out: wrap(out), probs: wrap(probs) };
+    },
+    attentionBackward: (g, q, k, v, probs, segs, args) => {
+      const r = attentionBackwardRef(arr(g), arr(q), arr(k), arr(v), arr(probs), arr(segs) as Int32Array, args);
+      return { dq: wrap(r.dq), dk: wrap(r.dk), dv: wrap(r.dv) };
     },
     adamw: (p, g, m, v, args: AdamWArgs) => adamwRef(arr(p), arr(g), arr(m), arr(v), args),
     read: async (x) => arr(x).slice(),
