@@ -4,6 +4,7 @@
 // Sections are independent; add one by appending to `sections` below.
 import { writeFileSync } from 'node:fs';
 import { cpuSections } from './cpu.js';
+import { modelSections } from './model.js';
 
 export interface BenchContext {
   quick: boolean;
@@ -24,7 +25,7 @@ export interface Section {
 
 export const sections: Section[] = [
   ...cpuSections,
-  // the lead adds "encoder layer forward" and "training step" here
+  ...modelSections,
 ];
 
 function cell(v: string | number | undefined): string {

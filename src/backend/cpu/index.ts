@@ -14,6 +14,7 @@ import { adamwRef } from '../../optim/adamw.js';
 import { attentionBackwardRef, attentionRef } from '../../ops/attention.js';
 import { layerNormBackwardRef, layerNormRef } from '../../ops/layernorm.js';
 import { fastMatmulOptions, matmulFast } from './matmul-fast.js';
+import { attentionBackwardFast, attentionFast } from './attention-fast.js';
 
 export class CpuStorage implements Storage {
   constructor(readonly data: TypedArray) {}
@@ -82,11 +83,17 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
       return { dx: wrap(r.dx), dgamma: wrap(r.dgamma), dbeta: wrap(r.dbeta) };
     },
     attention: (q, k, v, segs, args) => {
-      const { out, probs } = attentionRef(arr(q), arr(k), arr(v), arr(segs) as Int32Array, args);
+      const [qa, ka, va] = [arr(q), arr(k), arr(v)];
+      const { out, probs } = fast && qa instanceof Float32Array && ka instanceof Float32Array && va instanceof Float32Array
+        ? attentionFast(qa, ka, va, arr(segs) as Int32Array, args)
+        : attentionRef(qa, ka, va, arr(segs) as Int32Array, args);
       return { out: wrap(out), probs: wrap(probs) };
     },
     attentionBackward: (g, q, k, v, probs, segs, args) => {
-      const r = attentionBackwardRef(arr(g), arr(q), arr(k), arr(v), arr(probs), arr(segs) as Int32Array, args);
+      const xs = [arr(g), arr(q), arr(k), arr(v), arr(probs)];
+      const r = fast && xs.every((x) => x instanceof Float32Array)
+        ? attentionBackwardFast(...(xs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), arr(segs) as Int32Array, args)
+        : attentionBackwardRef(xs[0]!, xs[1]!, xs[2]!, xs[3]!, xs[4]!, arr(segs) as Int32Array, args);
       return { dq: wrap(r.dq), dk: wrap(r.dk), dv: wrap(r.dv) };
     },
     adamw: (p, g, m, v, args: AdamWArgs) => adamwRef(arr(p), arr(g), arr(m), arr(v), args),
