@@ -42,6 +42,8 @@ export class HaltAndCopy {
     readonly batch: PackedBatch,
     readonly copy: CopyMode,
     private readonly rng: Rng | null,
+    /** training: keep every sentence running to the last layer (its [CLS]/[SEP] still query), so every off-ramp sees every word */
+    private readonly runToEnd = false,
   ) {
     const d = rng ? { p: model.cfg.bert.dropout, rng } : null;
     // inference keeps only the embedding output; training keeps the graph for backward
@@ -52,13 +54,14 @@ export class HaltAndCopy {
   }
 
   sentenceRunning(s: number): boolean {
+    if (this.runToEnd) return true;
     const { cuWords } = this.batch;
     for (let w = cuWords[s]!; w < cuWords[s + 1]!; w++) if (this.wordActive[w]) return true;
     return false;
   }
 
   get running(): boolean {
-    return this.wordActive.some((a) => a);
+    return this.runToEnd ? this.layer < this.model.layers : this.wordActive.some((a) => a);
   }
 
   /** Halt a word: all of its pieces stop issuing queries from the next layer on. */

@@ -65,7 +65,18 @@ export function paramGroups(model: EarlyExitModel, o: TrainOptions): ParamGroup[
 }
 
 /** Train with the joint loss; returns the mean loss of each epoch. */
-export async function trainJoint(model: EarlyExitModel, hooks: TrainHooks, opts: Partial<TrainOptions> = {}): Promise<number[]> {
+export function trainJoint(model: EarlyExitModel, hooks: TrainHooks, opts: Partial<TrainOptions> = {}): Promise<number[]> {
+  return trainLoop(model, hooks, (batch, rng) => model.jointLoss(batch, rng), opts);
+}
+
+/** Loss of one batch (forward with dropout from rng); the loop does backward, clipping and the step. */
+export type BatchLoss = (batch: PackedBatch, rng: Rng) => Tensor;
+
+/**
+ * The shared loop of both stages: schedule, freeze, clipping, AdamW, per-epoch hooks. `before`
+ * runs ahead of each step for work that needs a readback (e.g. the current model's exits).
+ */
+export async function trainLoop(model: EarlyExitModel, hooks: TrainHooks, batchLoss: BatchLoss, opts: Partial<TrainOptions> = {}, before?: (batch: PackedBatch) => Promise<void>): Promise<number[]> {
   const o = { ...defaultTrainOptions, ...opts };
   const rng = new Rng(o.seed);
   const groups = paramGroups(model, o);
@@ -85,14 +96,15 @@ export async function trainJoint(model: EarlyExitModel, hooks: TrainHooks, opts:
       for (const batch of batches) {
         const factor = o.schedule === 'linear' ? linearWarmupDecay(step, o.warmup, totalSteps) : warmupSqrtDecay(step, o.warmup, totalSteps);
         optim.scaleLr(factor);
+        await before?.(batch);
         const loss = tidy(() => {
-          const l = model.jointLoss(batch, rng);
+          const l = batchLoss(batch, rng);
           l.backward();
           return l;
         });
         const value = await loss.item();
         loss.dispose();
-        if (!Number.isFinite(value)) throw new Error(`trainJoint: loss is ${value} at epoch ${epoch + 1}, step ${step + 1}`);
+        if (!Number.isFinite(value)) throw new Error(`training: loss is ${value} at epoch ${epoch + 1}, step ${step + 1}`);
         await optim.stepAsync();
         optim.zeroGrad();
         sum += value;
