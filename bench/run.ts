@@ -4,6 +4,7 @@
 // Sections are independent; add one by appending to `sections` below.
 import { writeFileSync } from 'node:fs';
 import { cpuSections } from './cpu.js';
+import { gpujsSection } from './gpujs.js';
 import { modelSections } from './model.js';
 
 export interface BenchContext {
@@ -25,6 +26,7 @@ export interface Section {
 
 export const sections: Section[] = [
   ...cpuSections,
+  gpujsSection,
   ...modelSections,
 ];
 

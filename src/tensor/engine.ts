@@ -11,9 +11,7 @@ const factories: Record<BackendName, () => Promise<Backend>> = {
   webgpu: async () => {
     throw new Error('init: the webgpu backend is not implemented yet');
   },
-  gpujs: async () => {
-    throw new Error('init: the gpujs backend is not implemented yet');
-  },
+  gpujs: async () => (await import('../backend/gpujs/index.js')).createGpujsBackend(),
 };
 
 let current: Backend | null = null;

@@ -1,0 +1,352 @@
+// The gpu.js backend: every kernel of the Backend interface is a gpu.js kernel (createKernel over
+// this.thread.x, sources in kernels.ts), compiled once per kernel identity and reused for every
+// shape through gpu.js's dynamic output and dynamic arguments.
+//
+// Modes: gpu.js's `cpu` mode (kernels compiled to JavaScript; the default) or `webasm` (kernels
+// compiled to WebAssembly, f32 arithmetic), chosen with `mode` or env OFFRAMP_GPUJS_MODE. Its GL
+// modes need headless-gl (not buildable here); its `webgpu` mode returns a Promise from every
+// kernel call, which the synchronous Kernels contract cannot take (see docs/backends.md).
+//
+// Storage: f32 as Float32Array, i32 (indices) as Int32Array, converted to floats when passed to a
+// kernel (gpu.js kernels take and return numbers; exact below 2^24). f64 is not supported.
+//
+// The host only prepares arguments: it collapses dimensions, checks indices and, for
+// scatterAddRows, groups the indices by destination row (a counting sort of the i32 index list) so
+// that the kernel can gather instead of scatter. No kernel falls back to the CPU reference.
+import gpujsModule from 'gpu.js';
+import type { IKernelRunShortcut } from 'gpu.js';
+import { createRequire } from 'node:module';
+import type { AdamWArgs, AttentionArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import {
+  adamMSource, adamParamSource, adamVSource, binarySource, copySource, fillSource, gatherRowsSource, matmulSource, reduceSource,
+  scatterAddRowsSource, stridedSource, truncSource, unarySource, whereSource, writeStridedSource,
+  attnContextSource, attnDpSource, attnDqSource, attnDsSource, attnKeyGradSource, attnProbsSource, attnRowDotSource,
+  attnRowMaxSource, attnRowSumExpSource, attnScoresSource, lnDxSource, lnDyXhatSource, lnForwardSource, lnMeanSource,
+  lnRowGradSource, lnRstdSource,
+} from './kernels.js';
+
+const { GPU } = gpujsModule;
+
+export type GpujsMode = 'cpu' | 'webasm';
+const modes: readonly GpujsMode[] = ['cpu', 'webasm'];
+
+export class GpujsStorage implements Storage {
+  private floats: Float32Array | null = null;
+  constructor(
+    /** Float32Array for f32, Int32Array for i32; replaced (not mutated) by in-place kernels */
+    public data: Float32Array | Int32Array,
+  ) {}
+  get dtype(): DType {
+    return this.data instanceof Int32Array ? 'i32' : 'f32';
+  }
+  get size(): number {
+    return this.data.length;
+  }
+  /** The values as a kernel argument (i32 converted once; an empty buffer passed as one unused 0). */
+  arg(): Float32Array {
+    if (this.data.length === 0) return new Float32Array(1);
+    if (this.data instanceof Float32Array) return this.data;
+    this.floats ??= Float32Array.from(this.data);
+    return this.floats;
+  }
+  set(data: Float32Array | Int32Array): void {
+    this.data = data;
+    this.floats = null;
+  }
+}
+
+function st(s: Storage): GpujsStorage {
+  if (!(s instanceof GpujsStorage)) throw new TypeError('gpujs backend: storage from another backend');
+  return s;
+}
+
+function noF64(what: string, dtype: DType): void {
+  if (dtype === 'f64') {
+    throw new TypeError(`gpujs backend: ${what}: f64 is not supported (gpu.js computes in f32); use the cpu backend for f64`);
+  }
+}
+
+/** Drop size-1 dims and merge neighbours that are contiguous in every operand. Returns pitches too. */
+export function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): { shape: number[]; strides: number[][]; pitch: number[] } {
+  const dims: number[] = [];
+  const strides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && stridesList.every((s, k) => strides[k]![last] === s[d]! * shape[d]!)) {
+      dims[last]! *= shape[d]!;
+      stridesList.forEach((s, k) => (strides[k]![last] = s[d]!));
+    } else {
+      dims.push(shape[d]!);
+      stridesList.forEach((s, k) => strides[k]!.push(s[d]!));
+    }
+  }
+  const pitch = new Array<number>(dims.length);
+  let p = 1;
+  for (let d = dims.length - 1; d >= 0; d--) {
+    pitch[d] = p;
+    p *= dims[d]!;
+  }
+  return { shape: dims, strides, pitch };
+}
+
+/** gpu.js rejects empty array arguments: pad with an element that is never read. */
+const nz = (a: number[]): number[] => (a.length ? a : [0]);
+
+/** An empty kernel result as an argument: one element that is never read. */
+const nzf = (a: Float32Array): Float32Array => (a.length ? a : new Float32Array(1));
+
+const prod = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
+
+export interface GpujsBackendOptions {
+  /** gpu.js mode (default: env OFFRAMP_GPUJS_MODE, else 'cpu') */
+  mode?: GpujsMode;
+}
+
+export interface GpujsBackend extends Backend {
+  readonly mode: GpujsMode;
+  /** kernels compiled so far (one per identity, not per shape) */
+  compiledKernels(): number;
+}
+
+export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend {
+  const envMode = process.env.OFFRAMP_GPUJS_MODE;
+  const mode = opts.mode ?? (envMode ? (envMode as GpujsMode) : 'cpu');
+  if (!modes.includes(mode)) throw new Error(`gpujs backend: mode '${mode}' is not one of ${modes.join(', ')} (GL modes need headless-gl; webgpu mode is async-only)`);
+  const gpu = new GPU({ mode });
+  const cache = new Map<string, IKernelRunShortcut>();
+  let live = 0;
+
+  /** The compiled kernel of this identity, sized to `size` outputs. */
+  const kernel = (id: string, source: () => string, size: number): IKernelRunShortcut => {
+    let k = cache.get(id);
+    if (!k) {
+      k = gpu.createKernel(source(), {
+        output: [Math.max(size, 1)],
+        dynamicOutput: true,
+        dynamicArguments: true,
+        precision: 'single',
+      });
+      // loop bounds are arguments (rank, n, k, row counts): no fixed maximum may cut them short
+      k.setLoopMaxIterations(1 << 30);
+      cache.set(id, k);
+    }
+    k.setOutput([size]);
+    return k;
+  };
+
+  /** Run a kernel over `size` outputs (none for an empty output) and return its f32 values. */
+  const run = (id: string, source: () => string, size: number, args: unknown[]): Float32Array => {
+    if (size === 0) return new Float32Array(0);
+    const out = (kernel(id, source, size) as unknown as (...a: unknown[]) => unknown)(...args);
+    if (!(out instanceof Float32Array) || out.length !== size) {
+      throw new Error(`gpujs backend: kernel '${id}' returned ${describe(out)}, expected Float32Array(${size})`);
+    }
+    return out;
+  };
+
+  const wrap = (data: Float32Array | Int32Array): GpujsStorage => {
+    live++;
+    return new GpujsStorage(data);
+  };
+
+  const asDtype = (out: Float32Array, dtype: DType): Float32Array | Int32Array => (dtype === 'i32' ? Int32Array.from(out) : out);
+
+  const checkIndices = (op: string, idx: GpujsStorage, nIdx: number, rows: number): Int32Array => {
+    if (idx.dtype !== 'i32') throw new TypeError(`gpujs backend: ${op}: indices must be i32, got ${idx.dtype}`);
+    const ix = idx.data as Int32Array;
+    for (let i = 0; i < nIdx; i++) {
+      const r = ix[i]!;
+      if (r < 0 || r >= rows) throw new RangeError(`${op}: index ${r} at position ${i} is out of range [0, ${rows})`);
+    }
+    return ix;
+  };
+
+  return {
+    name: 'gpujs',
+    description: `gpu.js ${gpujsVersion()} in '${mode}' mode (${mode === 'cpu' ? 'kernels compiled to JavaScript' : 'kernels compiled to WebAssembly'}, f32 storage, 1 thread)`,
+    mode,
+    compiledKernels: () => cache.size,
+
+    fromArray(data: TypedArray): Storage {
+      if (data instanceof Float64Array) noF64('fromArray', 'f64');
+      return wrap(data.slice() as Float32Array | Int32Array);
+    },
+    fill(dtype, size, value) {
+      noF64('fill', dtype);
+      return wrap(asDtype(run('fill', () => fillSource, size, [[value]]), dtype));
+    },
+    unary(op: UnaryOp, x, param) {
+      const xs = st(x);
+      noF64(op, xs.dtype);
+      return wrap(run(`unary:${op}`, () => unarySource(op), xs.size, [xs.arg(), [param]]));
+    },
+    binary(op: BinaryOp, a, b, shape, as, bs) {
+      const [sa, sb] = [st(a), st(b)];
+      noF64(op, sa.dtype);
+      const c = collapse(shape, [as, bs]);
+      return wrap(run(`binary:${op}`, () => binarySource(op), prod(shape), [sa.arg(), sb.arg(), nz(c.pitch), nz(c.strides[0]!), nz(c.strides[1]!), c.shape.length]));
+    },
+    where(cond, a, b, shape, cs, as, bs) {
+      const [sc, sa, sb] = [st(cond), st(a), st(b)];
+      noF64('where', sa.dtype);
+      const c = collapse(shape, [cs, as, bs]);
+      return wrap(run('where', () => whereSource, prod(shape), [sc.arg(), sa.arg(), sb.arg(), nz(c.pitch), nz(c.strides[0]!), nz(c.strides[1]!), nz(c.strides[2]!), c.shape.length]));
+    },
+    reduce(op: ReduceOp, x, outer, n, inner) {
+      const xs = st(x);
+      noF64(op, xs.dtype);
+      return wrap(run(`reduce:${op}`, () => reduceSource(op), outer * inner, [xs.arg(), n, inner]));
+    },
+    strided(x, shape, strides, offset) {
+      const xs = st(x);
+      noF64('strided', xs.dtype);
+      const c = collapse(shape, [strides]);
+      return wrap(asDtype(run('strided', () => stridedSource, prod(shape), [xs.arg(), nz(c.pitch), nz(c.strides[0]!), offset, c.shape.length]), xs.dtype));
+    },
+    writeStrided(dst, x, xShape, strides, offset) {
+      const [ds, xs] = [st(dst), st(x)];
+      noF64('writeStrided', ds.dtype);
+      if (prod(xShape) === 0) return;
+      // dims of x (size-1 dims dropped) sorted by destination stride, largest first
+      const xStrides = new Array<number>(xShape.length);
+      for (let d = xShape.length - 1, p = 1; d >= 0; d--) {
+        xStrides[d] = p;
+        p *= xShape[d]!;
+      }
+      const dims = xShape.map((n, d) => ({ n, s: strides[d]!, xs: xStrides[d]! })).filter((d) => d.n > 1).sort((p, q) => q.s - p.s);
+      // the greedy inversion in the kernel is exact when each stride exceeds the span of all smaller ones
+      let span = 0;
+      for (let d = dims.length - 1; d >= 0; d--) {
+        if (dims[d]!.s <= span) {
+          throw new Error(`gpujs backend: writeStrided: strides [${strides.join(', ')}] for shape [${xShape.join(', ')}] overlap or do not nest; gpu.js has no scatter, so this write cannot be expressed`);
+        }
+        span += dims[d]!.s * (dims[d]!.n - 1);
+      }
+      if (offset < 0 || offset + span >= ds.size) throw new RangeError(`writeStrided: the write reaches outside the destination of ${ds.size} elements`);
+      const out = run('writeStrided', () => writeStridedSource, ds.size, [
+        ds.arg(), xs.arg(), nz(dims.map((d) => d.n)), nz(dims.map((d) => d.s)), nz(dims.map((d) => d.xs)), offset, dims.length,
+      ]);
+      ds.set(asDtype(out, ds.dtype));
+    },
+    matmul(a, b, p: MatmulArgs) {
+      const [sa, sb] = [st(a), st(b)];
+      noF64('matmul', sa.dtype);
+      const [ai, ak] = p.transA ? [1, p.m] : [p.k, 1];
+      const [bk, bj] = p.transB ? [1, p.k] : [p.n, 1];
+      return wrap(run('matmul', () => matmulSource, p.batch * p.m * p.n, [sa.arg(), sb.arg(), p.m, p.n, p.k, ai, ak, bk, bj, p.aBatchStride, p.bBatchStride]));
+    },
+    gatherRows(x, idx, nIdx, cols) {
+      const [xs, is] = [st(x), st(idx)];
+      noF64('gatherRows', xs.dtype);
+      checkIndices('gatherRows', is, nIdx, cols === 0 ? Infinity : xs.size / cols);
+      return wrap(run('gatherRows', () => gatherRowsSource, nIdx * cols, [xs.arg(), is.arg(), cols]));
+    },
+    scatterAddRows(src, idx, nIdx, rows, cols) {
+      const [ss, is] = [st(src), st(idx)];
+      noF64('scatterAddRows', ss.dtype);
+      const ix = checkIndices('scatterAddRows', is, nIdx, rows);
+      // group the index positions by destination row (stable counting sort): start[r]..start[r+1]
+      const start = new Float32Array(rows + 1);
+      for (let i = 0; i < nIdx; i++) start[ix[i]! + 1]!++;
+      for (let r = 0; r < rows; r++) start[r + 1]! += start[r]!;
+      const perm = new Float32Array(Math.max(nIdx, 1));
+      const fillAt = start.slice(0, rows);
+      for (let i = 0; i < nIdx; i++) perm[fillAt[ix[i]!]!++] = i;
+      return wrap(run('scatterAddRows', () => scatterAddRowsSource, rows * cols, [ss.arg(), start, perm, cols]));
+    },
+    cast(x, dtype) {
+      const xs = st(x);
+      noF64('cast', dtype);
+      if (dtype === 'i32') return wrap(Int32Array.from(run('cast:trunc', () => truncSource, xs.size, [xs.arg()])));
+      return wrap(run('cast:copy', () => copySource, xs.size, [xs.arg()]));
+    },
+    // LayerNorm: row mean, row rstd (two-pass), then y; backward: two row means, dx, and the column
+    // sums for dgamma and dbeta through the reduce kernel.
+    layerNorm(x, gamma, beta, rows, h, eps) {
+      const [xs, gs, bs] = [st(x), st(gamma), st(beta)];
+      noF64('layerNorm', xs.dtype);
+      const mean = run('ln:mean', () => lnMeanSource, rows, [xs.arg(), h]);
+      const rstd = run('ln:rstd', () => lnRstdSource, rows, [xs.arg(), nzf(mean), h, eps]);
+      const y = run('ln:forward', () => lnForwardSource, rows * h, [xs.arg(), nzf(mean), nzf(rstd), gs.arg(), bs.arg(), h]);
+      return { y: wrap(y), mean: wrap(mean), rstd: wrap(rstd) };
+    },
+    layerNormBackward(dy, x, gamma, mean, rstd, rows, h) {
+      const [ds, xs, gs, ms, rs] = [st(dy), st(x), st(gamma), st(mean), st(rstd)];
+      noF64('layerNormBackward', xs.dtype);
+      const common = [ds.arg(), xs.arg(), gs.arg(), ms.arg(), rs.arg(), h];
+      const mg = nzf(run('ln:rowGrad', () => lnRowGradSource, rows, [...common, 0]));
+      const mgx = nzf(run('ln:rowGrad', () => lnRowGradSource, rows, [...common, 1]));
+      const dx = run('ln:dx', () => lnDxSource, rows * h, [ds.arg(), xs.arg(), gs.arg(), ms.arg(), rs.arg(), mg, mgx, h]);
+      const dyx = nzf(run('ln:dyXhat', () => lnDyXhatSource, rows * h, [ds.arg(), xs.arg(), ms.arg(), rs.arg(), h]));
+      const dgamma = run('reduce:sum', () => reduceSource('sum'), h, [dyx, rows, h]);
+      const dbeta = run('reduce:sum', () => reduceSource('sum'), h, [ds.arg(), rows, h]);
+      return { dx: wrap(dx), dgamma: wrap(dgamma), dbeta: wrap(dbeta) };
+    },
+    // Sparse-query attention as gather kernels: scores, row max, row Σexp, probabilities, context;
+    // backward: dP, row Σ P·dP, dS, then dq, dk, dv (each thread loops over its own row or column).
+    attention(q, k, v, segs, a: AttentionArgs) {
+      const [qs, ks, vs, ss] = [st(q), st(k), st(v), st(segs)];
+      noF64('attention', qs.dtype);
+      const d = a.hidden / a.heads;
+      const t = ss.arg();
+      const rows = a.heads * a.m;
+      const scores = run('attn:scores', () => attnScoresSource, a.probsSize, [qs.arg(), ks.arg(), t, a.segments, a.heads, a.hidden, d, a.scale]);
+      const sc = scores.length ? scores : new Float32Array(1);
+      const mx = run('attn:rowMax', () => attnRowMaxSource, rows, [sc, t, a.segments, a.heads]);
+      const sm = run('attn:rowSumExp', () => attnRowSumExpSource, rows, [sc, nzf(mx), t, a.segments, a.heads]);
+      const probs = run('attn:probs', () => attnProbsSource, a.probsSize, [sc, nzf(mx), nzf(sm), t, a.segments, a.heads]);
+      const out = run('attn:context', () => attnContextSource, a.m * a.hidden, [nzf(probs), vs.arg(), t, a.segments, a.heads, a.hidden, d]);
+      return { out: wrap(out), probs: wrap(probs) };
+    },
+    attentionBackward(g, q, k, v, probs, segs, a: AttentionArgs) {
+      const [gs, qs, ks, vs, ps, ss] = [st(g), st(q), st(k), st(v), st(probs), st(segs)];
+      noF64('attentionBackward', gs.dtype);
+      const d = a.hidden / a.heads;
+      const t = ss.arg();
+      const P = ps.arg();
+      const dP = nzf(run('attn:dP', () => attnDpSource, a.probsSize, [gs.arg(), vs.arg(), t, a.segments, a.heads, a.hidden, d]));
+      const rd = nzf(run('attn:rowDot', () => attnRowDotSource, a.heads * a.m, [P, dP, t, a.segments, a.heads]));
+      const dS = nzf(run('attn:dS', () => attnDsSource, a.probsSize, [P, dP, rd, t, a.segments, a.heads, a.scale]));
+      const dq = run('attn:dq', () => attnDqSource, a.m * a.hidden, [dS, ks.arg(), t, a.segments, a.heads, a.hidden, d]);
+      const dk = run('attn:keyGrad', () => attnKeyGradSource, a.n * a.hidden, [dS, qs.arg(), t, a.segments, a.heads, a.hidden, d]);
+      const dv = run('attn:keyGrad', () => attnKeyGradSource, a.n * a.hidden, [P, gs.arg(), t, a.segments, a.heads, a.hidden, d]);
+      return { dq: wrap(dq), dk: wrap(dk), dv: wrap(dv) };
+    },
+    adamw(param, grad, m, v, a: AdamWArgs) {
+      const [ps, gs, ms, vs] = [st(param), st(grad), st(m), st(v)];
+      noF64('adamw', ps.dtype);
+      const P = [a.beta1, a.beta2, a.lr, 1 - a.lr * a.weightDecay, a.bc1, a.bc2, a.eps, 1 - a.beta1, 1 - a.beta2];
+      const n = ps.size;
+      ms.set(run('adamw:m', () => adamMSource, n, [ms.arg(), gs.arg(), P]));
+      vs.set(run('adamw:v', () => adamVSource, n, [vs.arg(), gs.arg(), P]));
+      ps.set(run('adamw:param', () => adamParamSource, n, [ps.arg(), ms.arg(), vs.arg(), P]));
+    },
+
+    read: async (x) => st(x).data.slice(),
+    free: () => {
+      live--;
+    },
+    liveBuffers: () => live,
+    sync: async () => {},
+    destroy: () => {
+      for (const k of cache.values()) k.destroy?.();
+      cache.clear();
+      gpu.destroy();
+    },
+  };
+}
+
+function describe(x: unknown): string {
+  if (x === null || typeof x !== 'object') return String(x);
+  return `${x.constructor.name}${'length' in x ? `(${String(x.length)})` : ''}`;
+}
+
+function gpujsVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('gpu.js/package.json') as { version: string }).version;
+  } catch {
+    return '(version unknown)';
+  }
+}
