@@ -8,9 +8,7 @@ const backendNames: readonly BackendName[] = ['cpu', 'webgpu', 'gpujs'];
 // Each backend is loaded only when chosen, so the CPU path never pulls in native GPU bindings.
 const factories: Record<BackendName, () => Promise<Backend>> = {
   cpu: async () => (await import('../backend/cpu/index.js')).createCpuBackend(),
-  webgpu: async () => {
-    throw new Error('init: the webgpu backend is not implemented yet');
-  },
+  webgpu: async () => (await import('../backend/webgpu/index.js')).createWebGpuBackend(),
   gpujs: async () => (await import('../backend/gpujs/index.js')).createGpujsBackend(),
 };
 

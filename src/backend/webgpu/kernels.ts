@@ -1,0 +1,325 @@
+// The kernel table: which WGSL file and entry point implements each kernel of the Backend interface,
+// the pipeline cache (keyed by kernel identity = table entry + override constants, never by shape:
+// shapes, strides and scalars travel in the params buffer), and the Kernels implementation that
+// packs those params and records dispatches on the GpuDevice.
+import type { AdamWArgs, AttentionArgs, BinaryOp, Kernels, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import type { GpuDevice } from './device.js';
+
+/** Every kernel: `kernels/<file>.wgsl`, entry point `entry`. */
+export const kernelTable = {
+  fill: { file: 'elementwise/fill', entry: 'main' },
+  unary: { file: 'elementwise/unary', entry: 'main' },
+  binary: { file: 'elementwise/binary', entry: 'main' },
+  where: { file: 'elementwise/where', entry: 'main' },
+  cast: { file: 'elementwise/cast', entry: 'main' },
+  reduceRows: { file: 'reduce/reduce', entry: 'rows' },
+  reduceTree: { file: 'reduce/reduce', entry: 'tree' },
+  strided: { file: 'movement/strided', entry: 'main' },
+  writeStrided: { file: 'movement/write_strided', entry: 'main' },
+  matmul: { file: 'matmul/matmul', entry: 'main' },
+  matmulDirect: { file: 'matmul/matmul', entry: 'direct' },
+  gatherRows: { file: 'gather/gather_rows', entry: 'main' },
+  scatterCount: { file: 'gather/scatter_add_rows', entry: 'count' },
+  scatterScan: { file: 'gather/scatter_add_rows', entry: 'scan' },
+  scatterFill: { file: 'gather/scatter_add_rows', entry: 'fill' },
+  scatterSort: { file: 'gather/scatter_add_rows', entry: 'sort' },
+  scatterAccumulate: { file: 'gather/scatter_add_rows', entry: 'accumulate' },
+  adamw: { file: 'optim/adamw', entry: 'main' },
+} as const satisfies Record<string, { file: string; entry: string }>;
+export type KernelId = keyof typeof kernelTable;
+
+/** Op codes of the `OP` override constant in unary.wgsl / binary.wgsl / reduce.wgsl. */
+const unaryCodes: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt: 4, tanh: 5, relu: 6, step: 7, erf: 8, abs: 9, pow: 10, gelu: 11, geluGrad: 12 };
+const binaryCodes: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, gt: 6, ge: 7, eq: 8 };
+const reduceCodes: Record<ReduceOp, number> = { sum: 0, max: 1 };
+
+/** Largest rank the strided kernels take after merging contiguous axes (params hold 8 per operand). */
+export const MAX_RANK = 8;
+const WG = 256;
+/** reduce: a workgroup per output once the reduced axis is this long and there are few outputs. */
+const TREE_MIN_N = 256;
+const TREE_MAX_OUTPUTS = 4096;
+
+export class GpuStorage implements Storage {
+  freed = false;
+  constructor(
+    readonly dtype: DType,
+    readonly size: number,
+    readonly buffer: GPUBuffer,
+  ) {}
+}
+
+function buf(s: Storage): GPUBuffer {
+  const g = s as GpuStorage;
+  if (!(g instanceof GpuStorage)) throw new Error('webgpu: storage belongs to another backend');
+  if (g.freed) throw new Error('webgpu: storage used after free');
+  return g.buffer;
+}
+
+/** f64 cannot live on the device: say so, naming the op. */
+export function checkDtype(op: string, dtype: DType): void {
+  if (dtype === 'f64') throw new TypeError(`webgpu ${op}: f64 is not supported by the WebGPU backend (use the cpu backend for f64)`);
+}
+
+const f32bits = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
+
+/** Workgroup counts covering n invocations of a 256-wide 1-D kernel (2-D past the 65535 limit). */
+function groups1d(n: number): [number, number] {
+  const g = Math.ceil(n / WG);
+  const x = Math.min(g, 65535);
+  return [x, Math.ceil(g / x)];
+}
+
+/**
+ * Merge adjacent axes that are contiguous in every operand and drop size-1 axes, so a rank-7 view
+ * of a contiguous tensor becomes rank 1. Returns the shape and one stride list per operand.
+ */
+export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
+      outShape[last]! *= size;
+      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
+    } else {
+      outShape.push(size);
+      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+function layoutParams(op: string, head: number[], shape: readonly number[], strides: readonly (readonly number[])[]): Uint32Array {
+  const c = coalesce(shape, strides);
+  if (c.shape.length > MAX_RANK) throw new Error(`webgpu ${op}: rank ${c.shape.length} after merging contiguous axes exceeds ${MAX_RANK}`);
+  const p = new Uint32Array(head.length + 2 + MAX_RANK * (1 + strides.length));
+  p.set(head);
+  const base = head.length;
+  // layout: [...head, rank, shape[8], strides0[8], strides1[8], ...]; callers put n first
+  p[base] = c.shape.length;
+  p.set(c.shape, base + 1);
+  c.strides.forEach((s, k) => p.set(s, base + 1 + MAX_RANK * (k + 1)));
+  return p.subarray(0, base + 1 + MAX_RANK * (1 + strides.length));
+}
+
+export class GpuKernels implements Kernels {
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  live = 0;
+  /** Which matmul entry point runs: workgroup-memory tiles on GPUs, direct reads on CPU adapters. */
+  matmulVariant: 'tiled' | 'direct';
+
+  constructor(
+    readonly gpu: GpuDevice,
+    private readonly sources: ReadonlyMap<string, string>,
+  ) {
+    this.matmulVariant = gpu.isCpu ? 'direct' : 'tiled';
+    const missing = Object.entries(kernelTable).filter(([, k]) => !sources.has(k.file));
+    if (missing.length) {
+      throw new Error(`webgpu: missing kernel files: ${missing.map(([id, k]) => `${id} (kernels/${k.file}.wgsl)`).join(', ')}`);
+    }
+  }
+
+  /** The compiled pipeline of a kernel with these override constants (cached by identity). */
+  pipeline(id: KernelId, constants: Record<string, number> = {}): GPUComputePipeline {
+    const key = `${id}|${Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',')}`;
+    let p = this.pipelines.get(key);
+    if (p) return p;
+    const { file, entry } = kernelTable[id];
+    let module = this.modules.get(file);
+    if (!module) {
+      const code = this.sources.get(file);
+      if (code === undefined) throw new Error(`webgpu: kernel ${id}: kernels/${file}.wgsl was not loaded`);
+      module = this.gpu.device.createShaderModule({ code, label: file });
+      this.modules.set(file, module);
+    }
+    p = this.gpu.device.createComputePipeline({ layout: 'auto', label: key, compute: { module, entryPoint: entry, constants } });
+    this.pipelines.set(key, p);
+    return p;
+  }
+
+  pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  private alloc(op: string, dtype: DType, size: number): GpuStorage {
+    checkDtype(op, dtype);
+    const limit = this.gpu.device.limits.maxStorageBufferBindingSize;
+    if (size * 4 > limit) throw new RangeError(`webgpu ${op}: ${size * 4} bytes exceed the device's maxStorageBufferBindingSize (${limit})`);
+    this.live++;
+    return new GpuStorage(dtype, size, this.gpu.acquire(size * 4));
+  }
+
+  free(x: Storage): void {
+    const g = x as GpuStorage;
+    if (g.freed) throw new Error('webgpu: storage freed twice');
+    g.freed = true;
+    this.live--;
+    this.gpu.release(g.buffer);
+  }
+
+  private run1d(id: KernelId, n: number, params: Uint32Array, buffers: GPUBuffer[], constants: Record<string, number> = {}, firstBinding = 1): void {
+    if (n === 0) return;
+    this.gpu.dispatch(id, this.pipeline(id, constants), params, buffers, groups1d(n), firstBinding);
+  }
+
+  fromArray(data: TypedArray): Storage {
+    const dtype: DType = data instanceof Float64Array ? 'f64' : data instanceof Int32Array ? 'i32' : 'f32';
+    const out = this.alloc('fromArray', dtype, data.length);
+    this.gpu.write(out.buffer, data);
+    return out;
+  }
+
+  fill(dtype: DType, size: number, value: number): Storage {
+    const out = this.alloc('fill', dtype, size);
+    if (value === 0) this.gpu.clear(out.buffer, size * 4);
+    else {
+      const bits = dtype === 'i32' ? value | 0 : f32bits(value);
+      this.run1d('fill', size, new Uint32Array([size, bits]), [out.buffer]);
+    }
+    return out;
+  }
+
+  unary(op: UnaryOp, x: Storage, param: number): Storage {
+    const out = this.alloc(op, x.dtype, x.size);
+    this.run1d('unary', x.size, new Uint32Array([x.size, f32bits(param)]), [buf(x), out.buffer], { OP: unaryCodes[op] });
+    return out;
+  }
+
+  binary(op: BinaryOp, a: Storage, b: Storage, outShape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): Storage {
+    const n = outShape.reduce((p, d) => p * d, 1);
+    const out = this.alloc(op, a.dtype, n);
+    const params = layoutParams(op, [n], outShape, [aStrides, bStrides]);
+    this.run1d('binary', n, params, [buf(a), buf(b), out.buffer], { OP: binaryCodes[op] });
+    return out;
+  }
+
+  where(cond: Storage, a: Storage, b: Storage, outShape: readonly number[], cs: readonly number[], as: readonly number[], bs: readonly number[]): Storage {
+    const n = outShape.reduce((p, d) => p * d, 1);
+    const out = this.alloc('where', a.dtype, n);
+    this.run1d('where', n, layoutParams('where', [n], outShape, [cs, as, bs]), [buf(cond), buf(a), buf(b), out.buffer]);
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): Storage {
+    const outputs = outer * inner;
+    const out = this.alloc(op, x.dtype, outputs);
+    if (outputs === 0) return out;
+    const params = new Uint32Array([outputs, n, inner]);
+    const constants = { OP: reduceCodes[op] };
+    if (n >= TREE_MIN_N && outputs <= TREE_MAX_OUTPUTS) {
+      const gx = Math.min(outputs, 65535);
+      this.gpu.dispatch(`reduce ${op}`, this.pipeline('reduceTree', constants), params, [buf(x), out.buffer], [gx, Math.ceil(outputs / gx)]);
+    } else {
+      this.run1d('reduceRows', outputs, params, [buf(x), out.buffer], constants);
+    }
+    return out;
+  }
+
+  strided(x: Storage, outShape: readonly number[], strides: readonly number[], offset: number): Storage {
+    const n = outShape.reduce((p, d) => p * d, 1);
+    const out = this.alloc('strided', x.dtype, n);
+    this.run1d('strided', n, this.movementParams('strided', n, outShape, strides, offset), [buf(x), out.buffer]);
+    return out;
+  }
+
+  writeStrided(dst: Storage, x: Storage, xShape: readonly number[], strides: readonly number[], offset: number): void {
+    const n = xShape.reduce((p, d) => p * d, 1);
+    this.run1d('writeStrided', n, this.movementParams('writeStrided', n, xShape, strides, offset), [buf(x), buf(dst)]);
+  }
+
+  /** [n, rank, offset, shape[8], strides[8]] */
+  private movementParams(op: string, n: number, shape: readonly number[], strides: readonly number[], offset: number): Uint32Array {
+    const c = coalesce(shape, [strides]);
+    if (c.shape.length > MAX_RANK) throw new Error(`webgpu ${op}: rank ${c.shape.length} after merging contiguous axes exceeds ${MAX_RANK}`);
+    const p = new Uint32Array(3 + 2 * MAX_RANK);
+    p[0] = n;
+    p[1] = c.shape.length;
+    p[2] = offset;
+    p.set(c.shape, 3);
+    p.set(c.strides[0]!, 3 + MAX_RANK);
+    return p;
+  }
+
+  matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {
+    const { batch, m, k, n } = args;
+    const out = this.alloc('matmul', a.dtype, batch * m * n);
+    if (batch * m * n === 0) return out;
+    if (batch > 65535) throw new Error(`webgpu matmul: batch ${batch} exceeds 65535`);
+    const params = new Uint32Array([m, k, n, batch, args.aBatchStride, args.bBatchStride]);
+    const constants = { TRANS_A: args.transA ? 1 : 0, TRANS_B: args.transB ? 1 : 0 };
+    const tile = this.matmulVariant === 'direct' ? 32 : 64;
+    const pipe = this.pipeline(this.matmulVariant === 'direct' ? 'matmulDirect' : 'matmul', constants);
+    this.gpu.dispatch('matmul', pipe, params, [buf(a), buf(b), out.buffer], [Math.ceil(n / tile), Math.ceil(m / tile), batch]);
+    return out;
+  }
+
+  gatherRows(x: Storage, idx: Storage, nIdx: number, cols: number): Storage {
+    const out = this.alloc('gatherRows', x.dtype, nIdx * cols);
+    const rows = cols === 0 ? 0 : x.size / cols;
+    this.run1d('gatherRows', nIdx * cols, new Uint32Array([nIdx * cols, cols, rows]), [buf(x), buf(idx), out.buffer]);
+    return out;
+  }
+
+  scatterAddRows(src: Storage, idx: Storage, nIdx: number, rows: number, cols: number): Storage {
+    const out = this.alloc('scatterAddRows', src.dtype, rows * cols);
+    if (rows * cols === 0) return out;
+    const g = this.gpu;
+    const params = new Uint32Array([nIdx, rows, cols]);
+    const cnt = g.acquire(rows * 4);
+    const off = g.acquire((rows + 1) * 4);
+    const list = g.acquire(nIdx * 4);
+    const ix = buf(idx);
+    // bindings: 1 IDX, 2 CNT, 3 OFF, 4 LIST, 5 SRC, 6 Y; each entry point uses a consecutive run
+    g.clear(cnt, rows * 4);
+    this.run1d('scatterCount', nIdx, params, [ix, cnt], {}, 1);
+    g.dispatch('scatterScan', this.pipeline('scatterScan'), params, [cnt, off], [1], 2);
+    g.clear(cnt, rows * 4);
+    this.run1d('scatterFill', nIdx, params, [ix, cnt, off, list], {}, 1);
+    this.run1d('scatterSort', rows, params, [off, list], {}, 3);
+    this.run1d('scatterAccumulate', rows * cols, params, [off, list, buf(src), out.buffer], {}, 3);
+    g.release(cnt);
+    g.release(off);
+    g.release(list);
+    return out;
+  }
+
+  cast(x: Storage, dtype: DType): Storage {
+    checkDtype('cast', dtype);
+    const out = this.alloc('cast', dtype, x.size);
+    if (x.dtype === dtype) {
+      this.run1d('strided', x.size, this.movementParams('cast', x.size, [x.size], [1], 0), [buf(x), out.buffer]);
+    } else {
+      this.run1d('cast', x.size, new Uint32Array([x.size]), [buf(x), out.buffer], { TO_INT: dtype === 'i32' ? 1 : 0 });
+    }
+    return out;
+  }
+
+  // The fused attention kernels joined the Kernels interface after this backend was written; their
+  // WGSL does not exist yet. A missing kernel throws (never a silent CPU fallback).
+  attention(_q: Storage, _k: Storage, _v: Storage, _segs: Storage, _args: AttentionArgs): { out: Storage; probs: Storage } {
+    throw new Error('webgpu attention: no WGSL kernel yet (kernels/attention/ is still to be written)');
+  }
+
+  attentionBackward(_dOut: Storage, _q: Storage, _k: Storage, _v: Storage, _probs: Storage, _segs: Storage, _args: AttentionArgs): { dq: Storage; dk: Storage; dv: Storage } {
+    throw new Error('webgpu attentionBackward: no WGSL kernel yet (kernels/attention/ is still to be written)');
+  }
+
+  layerNorm(_x: Storage, _gamma: Storage, _beta: Storage, _rows: number, _h: number, _eps: number): { y: Storage; mean: Storage; rstd: Storage } {
+    throw new Error('webgpu layerNorm: no WGSL kernel yet (fused layerNorm joined the Kernels interface after this backend)');
+  }
+
+  layerNormBackward(_dy: Storage, _x: Storage, _gamma: Storage, _mean: Storage, _rstd: Storage, _rows: number, _h: number): { dx: Storage; dgamma: Storage; dbeta: Storage } {
+    throw new Error('webgpu layerNormBackward: no WGSL kernel yet (fused layerNorm joined the Kernels interface after this backend)');
+  }
+
+  adamw(param: Storage, grad: Storage, m: Storage, v: Storage, a: AdamWArgs): void {
+    const n = param.size;
+    const p = new Uint32Array([n, ...[a.lr, a.beta1, a.beta2, a.eps, 1 - a.lr * a.weightDecay, 1 - a.beta1, 1 - a.beta2, a.bc1, a.bc2].map(f32bits)]);
+    this.run1d('adamw', n, p, [buf(param), buf(grad), buf(m), buf(v)]);
+  }
+}

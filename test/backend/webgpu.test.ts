@@ -1,0 +1,431 @@
+// The WebGPU backend against the CPU oracle: every kernel on random shapes, then forward and
+// backward of every differentiable op, a leak check over a training loop, and process exit.
+// Without an adapter the suite is skipped visibly; OFFRAMP_REQUIRE_WEBGPU=1 (CI) makes that a failure.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+// The device is opened first, before any other work; it stays valid however much CPU work follows
+// because GpuDevice holds Dawn's instance (see docs/backends.md, "The native crash").
+import { openWebGpuBackend, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
+import { createCpuBackend } from '../../src/backend/cpu/index.js';
+import type { Backend, BinaryOp, Storage, UnaryOp } from '../../src/backend/backend.js';
+import type { DType, TypedArray } from '../../src/tensor/dtype.js';
+import { registerSyncCpu } from '../../src/tensor/engine.js';
+import { broadcastStrides, sizeOf, stridesOf } from '../../src/tensor/shape.js';
+import { Rng } from '../../src/tensor/random.js';
+import { fromArray, indices, randn, tidy, type Tensor } from '../../src/index.js';
+import * as ops from '../../src/ops/index.js';
+import { gradOps, type GradOp } from '../../src/ops/index.js';
+import { AdamW } from '../../src/optim/adamw.js';
+import { assertClose, MirrorBackend, TOL, type Tolerance } from './parity.js';
+
+const gpu: WebGpuBackend | null = await openWebGpuBackend();
+const cpu = createCpuBackend();
+const required = process.env.OFFRAMP_REQUIRE_WEBGPU === '1';
+const skip = gpu ? false : 'skipped: no WebGPU adapter';
+if (!gpu) {
+  console.error('webgpu tests: skipped: no WebGPU adapter');
+  test('a WebGPU adapter is available (OFFRAMP_REQUIRE_WEBGPU=1)', { skip: required ? false : skip }, () => {
+    assert.fail('no WebGPU adapter, and OFFRAMP_REQUIRE_WEBGPU=1 requires one (install Mesa 25: docs/backends.md)');
+  });
+}
+// ops in this file run on the mirror (CPU oracle + WebGPU), see parity.ts
+const mirror = gpu ? new MirrorBackend(cpu, gpu) : null;
+if (mirror) registerSyncCpu(() => mirror);
+
+after(() => gpu?.destroy());
+
+const RUNS = 12; // fast-check runs per property: keeps the whole file a few seconds on 2 cores
+
+// ---- generators ----
+
+/** A dimension: mostly small (incl. 0 and 1), sometimes just past a workgroup (256). */
+const dim = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 250, max: 300 }) });
+const shapeArb = (maxRank = 4, maxSize = 3000) => fc.array(dim, { minLength: 0, maxLength: maxRank }).filter((s) => sizeOf(s) <= maxSize);
+const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
+
+function values(rng: Rng, n: number, f: (r: Rng) => number = (r) => r.normal() * 2): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = f(rng);
+  return a;
+}
+
+/** Run a kernel on both backends from the same host inputs and compare the results. */
+async function same(what: string, tol: Tolerance, run: (be: Backend, input: (a: TypedArray) => Storage) => Storage): Promise<void> {
+  const frees: [Backend, Storage][] = [];
+  const go = async (be: Backend) => {
+    const input = (a: TypedArray) => {
+      const s = be.fromArray(a.slice());
+      frees.push([be, s]);
+      return s;
+    };
+    const out = run(be, input);
+    const data = await be.read(out);
+    be.free(out);
+    return data;
+  };
+  const want = await go(cpu);
+  const got = await go(gpu!);
+  for (const [be, s] of frees) be.free(s);
+  assertClose(what, got, want, tol);
+}
+
+const prop = <T>(arb: fc.Arbitrary<T>, body: (v: T) => Promise<void>) => fc.assert(fc.asyncProperty(arb, body), { numRuns: RUNS, includeErrorInReport: true });
+
+// ---- kernels ----
+
+describe('webgpu kernels match the CPU backend', { skip }, () => {
+  test('fill (f32, i32; empty)', () =>
+    prop(fc.tuple(fc.constantFrom<DType>('f32', 'i32'), fc.integer({ min: 0, max: 700 }), fc.oneof(fc.constant(0), fc.integer({ min: -9, max: 9 }), fc.double({ min: -1e3, max: 1e3, noNaN: true }))), async ([dt, n, v]) => {
+      await same(`fill ${dt} ${n} ${v}`, TOL.exact, (be) => be.fill(dt, n, v));
+    }));
+
+  const unaryCases: Record<UnaryOp, { tol: Tolerance; gen: (r: Rng) => number; params?: number[] }> = {
+    neg: { tol: TOL.exact, gen: (r) => r.normal() * 3 },
+    abs: { tol: TOL.exact, gen: (r) => r.normal() * 3 },
+    relu: { tol: TOL.exact, gen: (r) => r.normal() * 3 },
+    step: { tol: TOL.exact, gen: (r) => r.normal() * 3 },
+    sqrt: { tol: TOL.arithmetic, gen: (r) => Math.exp(r.normal() * 3) },
+    rsqrt: { tol: TOL.arithmetic, gen: (r) => Math.exp(r.normal() * 3) },
+    exp: { tol: TOL.transcendental, gen: (r) => r.normal() * 10 },
+    log: { tol: TOL.transcendental, gen: (r) => Math.exp(r.normal() * 5) },
+    tanh: { tol: TOL.transcendental, gen: (r) => r.normal() * (r.uniform() < 0.3 ? 0.05 : 4) },
+    erf: { tol: TOL.transcendental, gen: (r) => r.normal() * (r.uniform() < 0.3 ? 0.2 : 2.5) },
+    pow: { tol: TOL.transcendental, gen: (r) => r.normal() * 2, params: [2, 3, -1, 4, 0, 1] },
+    gelu: { tol: TOL.transcendental, gen: (r) => r.normal() * 3 },
+    geluGrad: { tol: TOL.transcendental, gen: (r) => r.normal() * 3 },
+  };
+  for (const [op, c] of Object.entries(unaryCases) as [UnaryOp, (typeof unaryCases)[UnaryOp]][]) {
+    test(`unary ${op}`, () =>
+      prop(fc.tuple(fc.integer({ min: 0, max: 1100 }), seedArb, fc.constantFrom(...(c.params ?? [0]))), async ([n, seed, p]) => {
+        const x = values(new Rng(seed), n, c.gen);
+        await same(`${op}(x, ${p})`, c.tol, (be, input) => be.unary(op, input(x), p));
+      }));
+  }
+  test('unary pow with a fractional exponent (x > 0)', () =>
+    prop(fc.tuple(fc.integer({ min: 0, max: 600 }), seedArb, fc.constantFrom(0.5, -1.5, 2.7, -0.25)), async ([n, seed, p]) => {
+      const x = values(new Rng(seed), n, (r) => Math.exp(r.normal()));
+      await same(`pow(x, ${p})`, TOL.transcendental, (be, input) => be.unary('pow', input(x), p));
+    }));
+
+  /** out shape and an operand shape broadcastable to it (leading axes dropped, some axes set to 1) */
+  const operand = (out: number[], r: Rng) => out.slice(r.int(out.length + 1)).map((d) => (r.uniform() < 0.3 ? 1 : d));
+
+  const binaryTol: Record<BinaryOp, Tolerance> = { add: TOL.arithmetic, sub: TOL.arithmetic, mul: TOL.arithmetic, div: TOL.arithmetic, max: TOL.exact, min: TOL.exact, gt: TOL.exact, ge: TOL.exact, eq: TOL.exact };
+  test('binary, all ops, broadcast strides up to rank 6', () =>
+    prop(fc.tuple(fc.constantFrom(...(Object.keys(binaryTol) as BinaryOp[])), shapeArb(6), seedArb), async ([op, shape, seed]) => {
+      const r = new Rng(seed);
+      const as = operand(shape, r);
+      const bs = operand(shape, r);
+      // small integers make ties for max/min/eq/ge; b stays away from 0 for div
+      const a = values(r, sizeOf(as), (q) => Math.round(q.normal() * 2));
+      const b = values(r, sizeOf(bs), (q) => (op === 'div' ? (q.uniform() + 0.5) * (q.uniform() < 0.5 ? -1 : 1) : Math.round(q.normal() * 2)));
+      await same(`${op} [${as}]∘[${bs}]→[${shape}]`, binaryTol[op], (be, input) => be.binary(op, input(a), input(b), shape, broadcastStrides(as, shape), broadcastStrides(bs, shape)));
+    }));
+
+  test('where with broadcast cond, a, b', () =>
+    prop(fc.tuple(shapeArb(5), seedArb), async ([shape, seed]) => {
+      const r = new Rng(seed);
+      const [cs, as, bs] = [operand(shape, r), operand(shape, r), operand(shape, r)];
+      const c = values(r, sizeOf(cs), (q) => (q.uniform() < 0.5 ? 0 : q.normal()));
+      const a = values(r, sizeOf(as));
+      const b = values(r, sizeOf(bs));
+      await same(`where [${cs}] [${as}] [${bs}]`, TOL.exact, (be, input) =>
+        be.where(input(c), input(a), input(b), shape, broadcastStrides(cs, shape), broadcastStrides(as, shape), broadcastStrides(bs, shape)));
+    }));
+
+  test('reduce sum/max over [outer, n, inner] (per-output loop and workgroup tree)', () =>
+    prop(fc.tuple(fc.constantFrom('sum' as const, 'max' as const), fc.integer({ min: 0, max: 5 }), fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 256, max: 1500 })), fc.integer({ min: 0, max: 5 }), seedArb), async ([op, outer, n, inner, seed]) => {
+      const x = values(new Rng(seed), outer * n * inner);
+      const tol = op === 'max' ? TOL.exact : { rtol: TOL.reduction.rtol, atol: TOL.reduction.atol * Math.sqrt(n) };
+      await same(`${op} [${outer}, ${n}, ${inner}]`, tol, (be, input) => be.reduce(op, input(x), outer, n, inner));
+    }));
+
+  test('strided copy (permute, slice, expand) on f32 and i32', () =>
+    prop(fc.tuple(shapeArb(6), seedArb, fc.boolean()), async ([shape, seed, asInt]) => {
+      const r = new Rng(seed);
+      const strides = shape.map(() => r.int(4)); // 0 = an expanded axis
+      const offset = r.int(5);
+      const size = offset + shape.reduce((s, d, i) => s + (d - 1) * strides[i]!, 0) + 1;
+      const base = values(r, Math.max(size, 1));
+      const x = asInt ? Int32Array.from(base, (v) => Math.round(v * 100)) : base;
+      await same(`strided [${shape}] by [${strides}] +${offset}`, TOL.exact, (be, input) => be.strided(input(x), shape, strides, offset));
+    }));
+
+  test('writeStrided into a larger tensor (pad, concat)', () =>
+    // the destination, up to 2 larger per axis, stays small too (an empty x may have long axes)
+    prop(fc.tuple(shapeArb(5, 1500).filter((s) => sizeOf(s.map((d) => d + 2)) <= 20000), seedArb), async ([shape, seed]) => {
+      const r = new Rng(seed);
+      const outer = shape.map((d) => d + r.int(3));
+      const at = shape.map((d, i) => r.int(outer[i]! - d + 1));
+      const strides = stridesOf(outer);
+      const offset = at.reduce((s, a, i) => s + a * strides[i]!, 0);
+      const x = values(r, sizeOf(shape));
+      const dst = values(r, sizeOf(outer));
+      await same(`writeStrided [${shape}] into [${outer}] at [${at}]`, TOL.exact, (be, input) => {
+        const d = input(dst);
+        be.writeStrided(d, input(x), shape, strides, offset);
+        return be.strided(d, [sizeOf(outer)], [1], 0);
+      });
+    }));
+
+  test('matmul: tiles, both transposes, batch strides (incl. broadcast), both kernel variants', () =>
+    prop(
+      fc.record({
+        variant: fc.constantFrom('tiled' as const, 'direct' as const),
+        batch: fc.integer({ min: 1, max: 3 }),
+        m: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 60, max: 140 })),
+        k: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 15, max: 70 })),
+        n: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 60, max: 140 })),
+        transA: fc.boolean(),
+        transB: fc.boolean(),
+        shareA: fc.boolean(),
+        shareB: fc.boolean(),
+        seed: seedArb,
+      }),
+      async ({ variant, batch, m, k, n, transA, transB, shareA, shareB, seed }) => {
+        const r = new Rng(seed);
+        const args = { batch, m, k, n, transA, transB, aBatchStride: shareA ? 0 : m * k, bBatchStride: shareB ? 0 : k * n };
+        const a = values(r, (shareA ? 1 : batch) * m * k);
+        const b = values(r, (shareB ? 1 : batch) * k * n);
+        const tol = { rtol: TOL.matmul.rtol, atol: TOL.matmul.atol * Math.sqrt(k) };
+        const kernels = gpu!.kernels;
+        const chosen = kernels.matmulVariant;
+        kernels.matmulVariant = variant;
+        try {
+          await same(`matmul ${variant} ${JSON.stringify(args)}`, tol, (be, input) => be.matmul(input(a), input(b), args));
+        } finally {
+          kernels.matmulVariant = chosen;
+        }
+      },
+    ));
+
+  const rowsCase = fc.record({ rows: fc.integer({ min: 1, max: 20 }), cols: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 250, max: 270 })), nIdx: fc.integer({ min: 0, max: 40 }), seed: seedArb });
+  test('gatherRows', () =>
+    prop(rowsCase, async ({ rows, cols, nIdx, seed }) => {
+      const r = new Rng(seed);
+      const x = values(r, rows * cols);
+      const idx = Int32Array.from({ length: nIdx }, () => r.int(rows));
+      await same(`gatherRows ${rows}×${cols} by ${nIdx}`, TOL.exact, (be, input) => be.gatherRows(input(x), input(idx), nIdx, cols));
+    }));
+
+  test('scatterAddRows with repeated indices (summed in index order: bit-exact)', () =>
+    prop(rowsCase, async ({ rows, cols, nIdx, seed }) => {
+      const r = new Rng(seed);
+      const src = values(r, nIdx * cols);
+      const idx = Int32Array.from({ length: nIdx }, () => r.int(Math.min(rows, 4)));
+      await same(`scatterAddRows ${nIdx}×${cols} into ${rows}`, TOL.exact, (be, input) => be.scatterAddRows(input(src), input(idx), nIdx, rows, cols));
+    }));
+
+  test('cast f32 → i32 (truncation), i32 → f32, same type', () =>
+    prop(fc.tuple(fc.integer({ min: 0, max: 600 }), seedArb, fc.constantFrom('f32>i32', 'i32>f32', 'f32>f32', 'i32>i32')), async ([n, seed, how]) => {
+      const r = new Rng(seed);
+      const [from, to] = how.split('>') as [DType, DType];
+      const x = from === 'i32' ? Int32Array.from({ length: n }, () => r.int(1 << 26) - (1 << 25)) : values(r, n, (q) => q.normal() * 1000);
+      await same(`cast ${how}`, TOL.exact, (be, input) => be.cast(input(x), to));
+    }));
+
+  test('adamw updates param, m and v in place', () =>
+    prop(fc.tuple(fc.integer({ min: 0, max: 900 }), seedArb, fc.integer({ min: 1, max: 50 })), async ([n, seed, step]) => {
+      const r = new Rng(seed);
+      const [p, g, m] = [values(r, n), values(r, n), values(r, n, (q) => q.normal() * 0.1)];
+      const v = values(r, n, (q) => q.uniform() * 0.01);
+      const args = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, bc1: 1 - 0.9 ** step, bc2: 1 - 0.999 ** step };
+      for (const which of [0, 2, 3]) {
+        await same(`adamw ${['param', 'grad', 'm', 'v'][which]}`, TOL.optimizer, (be, input) => {
+          const s = [input(p), input(g), input(m), input(v)];
+          be.adamw(s[0]!, s[1]!, s[2]!, s[3]!, args);
+          return be.strided(s[which]!, [n], [1], 0);
+        });
+      }
+    }));
+
+  test('f64 is refused with an error naming the op', () => {
+    assert.throws(() => gpu!.fill('f64', 3, 1), /webgpu fill: f64 is not supported/);
+    assert.throws(() => gpu!.fromArray(new Float64Array(2)), /webgpu fromArray: f64 is not supported/);
+    const x = gpu!.fill('f32', 2, 1);
+    assert.throws(() => gpu!.cast(x, 'f64'), /webgpu cast: f64 is not supported/);
+    gpu!.free(x);
+  });
+
+  test('a tensor larger than one storage binding is refused with a clear error', () => {
+    const limit = gpu!.gpu.device.limits.maxStorageBufferBindingSize;
+    assert.throws(() => gpu!.fill('f32', Math.floor(limit / 4) + 1, 0), /webgpu fill: .* exceed the device's maxStorageBufferBindingSize/);
+  });
+
+  test('pipelines are cached by kernel identity, not by shape', async () => {
+    const before = gpu!.stats().pipelines;
+    for (const n of [3, 300, 3000]) {
+      const x = gpu!.fill('f32', n, 1.5);
+      const y = gpu!.unary('exp', x, 0);
+      gpu!.free(x);
+      gpu!.free(y);
+    }
+    await gpu!.sync();
+    assert.ok(gpu!.stats().pipelines - before <= 2, 'one pipeline each for fill and exp, whatever the size');
+  });
+});
+
+// ---- ops: forward and backward on both backends through the mirror ----
+
+interface OpCase {
+  /** leaves that need gradients */
+  params: Tensor[];
+  run(ps: Tensor[]): Tensor;
+}
+
+const p = (rng: Rng, shape: number[], f?: (r: Rng) => number): Tensor =>
+  (f ? fromArray(values(rng, sizeOf(shape), f), shape) : randn(shape, rng)).param();
+const positive = (r: Rng) => Math.exp(r.normal() * 0.5);
+
+/** Random shapes per case come from the rng; every op of gradOps must appear (the type enforces it). */
+const opCases: { [K in GradOp]: (r: Rng) => OpCase } = {
+  add: (r) => ({ params: [p(r, [3, 4]), p(r, [4])], run: ([a, b]) => ops.add(a!, b!) }),
+  sub: (r) => ({ params: [p(r, [2, 1, 5]), p(r, [3, 5])], run: ([a, b]) => ops.sub(a!, b!) }),
+  mul: (r) => ({ params: [p(r, [4, 3]), p(r, [4, 1])], run: ([a, b]) => ops.mul(a!, b!) }),
+  div: (r) => ({ params: [p(r, [3, 5]), p(r, [5], (q) => 1 + q.uniform())], run: ([a, b]) => ops.div(a!, b!) }),
+  neg: (r) => ({ params: [p(r, [7])], run: ([a]) => ops.neg(a!) }),
+  exp: (r) => ({ params: [p(r, [2, 9])], run: ([a]) => ops.exp(a!) }),
+  log: (r) => ({ params: [p(r, [11], positive)], run: ([a]) => ops.log(a!) }),
+  sqrt: (r) => ({ params: [p(r, [11], positive)], run: ([a]) => ops.sqrt(a!) }),
+  rsqrt: (r) => ({ params: [p(r, [11], positive)], run: ([a]) => ops.rsqrt(a!) }),
+  tanh: (r) => ({ params: [p(r, [3, 7])], run: ([a]) => ops.tanh(a!) }),
+  pow: (r) => ({ params: [p(r, [9], positive)], run: ([a]) => ops.pow(a!, 2.5) }),
+  relu: (r) => ({ params: [p(r, [13])], run: ([a]) => ops.relu(a!) }),
+  abs: (r) => ({ params: [p(r, [13])], run: ([a]) => ops.abs(a!) }),
+  erf: (r) => ({ params: [p(r, [13])], run: ([a]) => ops.erf(a!) }),
+  gelu: (r) => ({ params: [p(r, [4, 6])], run: ([a]) => ops.gelu(a!) }),
+  where: (r) => {
+    const cond = fromArray(values(r, 12, (q) => (q.uniform() < 0.5 ? 0 : 1)), [3, 4]);
+    return { params: [p(r, [3, 4]), p(r, [4])], run: ([a, b]) => ops.where(cond, a!, b!) };
+  },
+  sum: (r) => ({ params: [p(r, [3, 4, 5])], run: ([a]) => ops.sum(a!, [0, 2]) }),
+  mean: (r) => ({ params: [p(r, [3, 300])], run: ([a]) => ops.mean(a!, -1, true) }),
+  max: (r) => ({ params: [p(r, [4, 6])], run: ([a]) => ops.max(a!, 1) }),
+  reshape: (r) => ({ params: [p(r, [4, 6])], run: ([a]) => ops.mul(ops.reshape(a!, [2, 12]), 3) }),
+  permute: (r) => ({ params: [p(r, [2, 3, 4])], run: ([a]) => ops.permute(a!, [2, 0, 1]) }),
+  slice: (r) => ({ params: [p(r, [5, 6])], run: ([a]) => ops.slice(a!, [1, 2], [4, 5]) }),
+  pad: (r) => ({ params: [p(r, [2, 3])], run: ([a]) => ops.pad(a!, [4, 5], [1, 2]) }),
+  concat: (r) => ({ params: [p(r, [2, 3]), p(r, [2, 4])], run: ([a, b]) => ops.concat([a!, b!], 1) }),
+  expand: (r) => ({ params: [p(r, [3, 1])], run: ([a]) => ops.expand(a!, [2, 3, 5]) }),
+  matmul: (r) => ({ params: [p(r, [2, 5, 7]), p(r, [3, 7])], run: ([a, b]) => ops.matmul(a!, b!, { transB: true }) }),
+  gatherRows: (r) => {
+    const idx = indices([3, 0, 3, 1, 4, 3]);
+    return { params: [p(r, [5, 4])], run: ([a]) => ops.gatherRows(a!, idx) };
+  },
+  scatterAddRows: (r) => {
+    const idx = indices([2, 2, 0, 5, 2]);
+    return { params: [p(r, [5, 3])], run: ([a]) => ops.scatterAddRows(a!, idx, 6) };
+  },
+  softmax: (r) => ({ params: [p(r, [4, 7])], run: ([a]) => ops.softmax(a!) }),
+  logSoftmax: (r) => ({ params: [p(r, [4, 7])], run: ([a]) => ops.logSoftmax(a!) }),
+  layerNorm: (r) => ({ params: [p(r, [5, 8]), p(r, [8]), p(r, [8])], run: ([x, g, b]) => ops.layerNorm(x!, g!, b!, 1e-5) }),
+  dropout: (r) => {
+    const seed = r.nextU32();
+    return { params: [p(r, [6, 5])], run: ([a]) => ops.dropout(a!, 0.3, new Rng(seed)) };
+  },
+  sparseQueryAttention: (r) => {
+    // two packed sentences: 3 of 5 and 2 of 4 rows active, 2 heads
+    const segments = [{ qStart: 0, qEnd: 3, kStart: 0, kEnd: 5 }, { qStart: 3, qEnd: 5, kStart: 5, kEnd: 9 }];
+    return { params: [p(r, [5, 8]), p(r, [9, 8]), p(r, [9, 8])], run: ([q, k, v]) => ops.sparseQueryAttention(q!, k!, v!, segments, 2) };
+  },
+  crossEntropy: (r) => {
+    const targets = [2, -100, 0, 4, 1];
+    return { params: [p(r, [5, 5])], run: ([a]) => ops.crossEntropy(a!, targets) };
+  },
+};
+
+async function assertMirrored(what: string, t: Tensor, tol: Tolerance): Promise<void> {
+  const [want, got] = await mirror!.readBoth(t.storage);
+  assertClose(what, got, want, tol);
+}
+
+/** Ops whose WebGPU kernels are not written yet: run and reported as TODO, not silently dropped. */
+const notYetOnWebGpu: ReadonlySet<GradOp> = new Set<GradOp>(['sparseQueryAttention', 'layerNorm']);
+
+describe('webgpu ops match the CPU backend, forward and backward', { skip }, () => {
+  for (const name of gradOps) {
+    test(name, { todo: notYetOnWebGpu.has(name) ? `no WGSL kernel for the fused ${name} yet` : false }, () =>
+      prop(seedArb, async (seed) => {
+        const r = new Rng(seed);
+        const c = opCases[name](r);
+        const out = c.run(c.params);
+        // a random linear functional of the output, so every output element gets its own gradient
+        const w = fromArray(values(r, out.size), out.shape);
+        const loss = ops.sum(ops.mul(out, w));
+        loss.backward();
+        await assertMirrored(`${name} forward`, out, TOL.graph);
+        for (const [i, q] of c.params.entries()) {
+          assert.ok(q.grad, `${name}: input ${i} got no gradient`);
+          await assertMirrored(`${name} d/dinput${i}`, q.grad, TOL.graph);
+          q.dispose();
+          q.zeroGrad();
+        }
+        for (const t of [out, w, loss]) t.dispose();
+      }));
+  }
+});
+
+// ---- memory and lifetime ----
+
+describe('webgpu memory and lifetime', { skip }, () => {
+  test('live GPU buffers stay flat over 20 steps of a training loop (and it trains alike on both)', async () => {
+    const r = new Rng(7);
+    const x = fromArray(values(r, 16 * 6), [16, 6]);
+    const targets = Array.from({ length: 16 }, (_, i) => i % 3);
+    const w1 = randn([6, 8], r, 0.5).param('w1');
+    const w2 = randn([8, 3], r, 0.5).param('w2');
+    const b2 = randn([3], r, 0.1).param('b2');
+    const opt = new AdamW([{ params: [w1, w2, b2], lr: 0.05, weightDecay: 0.01 }]);
+    const live: number[] = [];
+    const created: number[] = [];
+    const losses: number[] = [];
+    for (let step = 0; step < 20; step++) {
+      const loss = tidy(() => {
+        const h = ops.gelu(ops.matmul(x, w1));
+        const l = ops.crossEntropy(ops.add(ops.matmul(h, w2), b2), targets);
+        l.backward();
+        return l;
+      });
+      opt.update();
+      opt.zeroGrad();
+      losses.push(await loss.item());
+      loss.dispose();
+      await gpu!.sync();
+      live.push(gpu!.liveBuffers());
+      created.push(gpu!.stats().created);
+    }
+    assert.ok(losses[19]! < losses[0]!, `the loss falls: ${losses[0]} → ${losses[19]}`);
+    assert.deepEqual(live.slice(2), live.slice(2).map(() => live[2]), `live storages per step: ${live.join(' ')}`);
+    assert.equal(created[19], created[2], `GPU buffers created per step: ${created.join(' ')}`);
+    for (const q of [w1, w2, b2]) await assertMirrored(`trained ${q.name}`, q, TOL.graph);
+    opt.dispose();
+    for (const t of [x, w1, w2, b2]) t.dispose();
+  });
+
+  test('a process that does heavy JS work, then GPU work, exits by itself after destroy()', () => {
+    // The pattern that crashed before the fix: a top-level busy loop (V8 optimises the module body,
+    // whose liveness then drops Dawn's instance), forced GCs, then dispatches and readbacks.
+    const entry = fileURLToPath(new URL('../../src/backend/webgpu/index.js', import.meta.url));
+    const script = `
+      const t0 = Date.now(); let x = 0; while (Date.now() - t0 < 1500) x += Math.sqrt(x + 1);
+      const { createWebGpuBackend } = await import(${JSON.stringify(entry)});
+      const be = await createWebGpuBackend();
+      for (let i = 0; i < 5; i++) {
+        globalThis.gc(); await new Promise((r) => setTimeout(r, 20));
+        const a = be.fill('f32', 4096, 2);
+        const y = be.matmul(a, a, { batch: 1, m: 64, k: 64, n: 64, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+        const v = await be.read(y);
+        if (v[0] !== 256) throw new Error('wrong result ' + v[0]);
+        be.free(a); be.free(y);
+      }
+      be.destroy();
+      console.log('ok', x > 0);`;
+    const res = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(res.signal, null, `child killed by ${res.signal}: ${res.stderr}`);
+    assert.equal(res.status, 0, `child exit ${res.status}: ${res.stderr}`);
+    assert.match(res.stdout, /^ok true$/m);
+  });
+});
