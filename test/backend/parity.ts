@@ -7,6 +7,7 @@
 // the CPU oracle and to the backend under test. One op graph, forward and backward, then yields
 // both results for every tensor, computed from identical inputs, dropout masks and targets.
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { AdamWArgs, AttentionArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../../src/backend/backend.js';
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
 
@@ -30,6 +31,11 @@ export const TOL = {
   matmul: { rtol: 2e-5, atol: 2e-5 },
   /** AdamW in f32 on the GPU vs f64 arithmetic rounded to f32 on the CPU */
   optimizer: { rtol: 2e-6, atol: 1e-7 },
+  /**
+   * fused layerNorm / attention kernels: f32 sums reduced in another order (workgroup trees) and
+   * exp, against CPU loops that accumulate in f64; atol is per √(terms) summed (callers scale it)
+   */
+  fused: { rtol: 3e-5, atol: 3e-6 },
   /** composite ops, forward and backward (chains of the above) */
   graph: { rtol: 1e-4, atol: 2e-5 },
 } as const satisfies Record<string, Tolerance>;
@@ -53,6 +59,45 @@ export function assertClose(what: string, got: ArrayLike<number>, want: ArrayLik
       assert.fail(`${what}[${i}]: got ${g}, want ${w} (|Δ| ${err.toExponential(2)} > ${tol.atol} + ${tol.rtol}·|want|)`);
     }
   }
+}
+
+/**
+ * |got − want| ≤ tol.atol·scale[i] + tol.rtol·|want|, for results that are small differences of
+ * larger terms (layerNorm's dx cancels to ~0 for narrow rows): scale[i] is the size of those terms.
+ */
+export function assertCloseScaled(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance, scale: ArrayLike<number>): void {
+  assert.equal(got.length, want.length, `${what}: length ${got.length} vs ${want.length}`);
+  assert.equal(scale.length, want.length, `${what}: ${scale.length} scales for ${want.length} elements`);
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i]! - want[i]!);
+    const bound = tol.atol * scale[i]! + tol.rtol * Math.abs(want[i]!);
+    if (!(err <= bound)) assert.fail(`${what}[${i}]: got ${got[i]}, want ${want[i]} (|Δ| ${err.toExponential(2)} > ${tol.atol}·${scale[i]!.toExponential(2)} + ${tol.rtol}·|want|)`);
+  }
+}
+
+/**
+ * Per-element term sizes of layerNorm for assertCloseScaled. The f32 row mean is off by ~|x|·2⁻²⁴,
+ * which x̂ = (x − mean)·rstd amplifies by rstd: κ_r = 1 + rstd_r·max|x_r|. y is x̂·γ + β, so
+ * y: κ_r·|γ_c| + 1; dx = rstd·(dy·γ − mean(dy·γ) − x̂·mean(dy·γ·x̂)) is a difference of terms of
+ * size rstd_r·max|dy_r·γ|·κ_r.
+ */
+export function layerNormScales(x: ArrayLike<number>, gamma: ArrayLike<number>, dy: ArrayLike<number>, rstd: ArrayLike<number>, rows: number, h: number): { y: Float64Array; dx: Float64Array } {
+  const y = new Float64Array(rows * h);
+  const dx = new Float64Array(rows * h);
+  for (let r = 0; r < rows; r++) {
+    let mx = 0;
+    let mg = 0;
+    for (let c = 0; c < h; c++) {
+      mx = Math.max(mx, Math.abs(x[r * h + c]!));
+      mg = Math.max(mg, Math.abs(dy[r * h + c]! * gamma[c]!));
+    }
+    const kappa = 1 + rstd[r]! * mx;
+    for (let c = 0; c < h; c++) {
+      y[r * h + c] = kappa * Math.abs(gamma[c]!) + 1;
+      dx[r * h + c] = rstd[r]! * mg * kappa;
+    }
+  }
+  return { y, dx };
 }
 
 class MirrorStorage implements Storage {
@@ -168,4 +213,108 @@ export class MirrorBackend implements Backend {
   destroy(): void {
     this.test.destroy();
   }
+}
+
+// ---- random segment tables for the fused attention kernels ----
+
+export interface AttentionSegmentSpec {
+  qStart: number;
+  qEnd: number;
+  kStart: number;
+  kEnd: number;
+}
+
+/** The kernel's segment table (qStart, qEnd, kStart, kEnd, probsOffset per segment) and probabilities size. */
+export function segmentTable(segments: readonly AttentionSegmentSpec[], heads: number): { table: Int32Array; probsSize: number } {
+  const table = new Int32Array(segments.length * 5);
+  let probsSize = 0;
+  segments.forEach((s, i) => {
+    table.set([s.qStart, s.qEnd, s.kStart, s.kEnd, probsSize], i * 5);
+    probsSize += heads * (s.qEnd - s.qStart) * (s.kEnd - s.kStart);
+  });
+  return { table, probsSize };
+}
+
+export interface AttentionCase {
+  heads: number;
+  /** head width d (odd widths included) and hidden H = heads·d */
+  d: number;
+  h: number;
+  m: number;
+  n: number;
+  segments: AttentionSegmentSpec[];
+  table: Int32Array;
+  args: AttentionArgs;
+  /** the most keys of one segment and the most queries on one key row (for tolerance scaling) */
+  maxKeys: number;
+  maxQueries: number;
+  seed: number;
+}
+
+const mostly = (small: fc.Arbitrary<number>, large: fc.Arbitrary<number>) => fc.oneof({ weight: 4, arbitrary: small }, { weight: 1, arbitrary: large });
+
+/**
+ * Random packed batches: 0–5 segments tiling the queries in order, including empty query segments,
+ * segments without keys, overlapping and unused key rows, odd head widths, and segment lengths and
+ * head widths just past the 64-wide workgroups (the strided loops) of kernels/attention.
+ */
+export const attentionCaseArb: fc.Arbitrary<AttentionCase> = fc
+  .record({
+    heads: fc.integer({ min: 1, max: 3 }),
+    d: mostly(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 63, max: 67 })),
+    n: mostly(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 64, max: 140 })),
+    segs: fc.array(
+      fc.record({
+        m: mostly(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 60, max: 70 })),
+        a: fc.nat(),
+        b: fc.nat(),
+        noKeys: fc.integer({ min: 0, max: 4 }).map((x) => x === 0),
+      }),
+      { minLength: 0, maxLength: 5 },
+    ),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  })
+  .map(({ heads, d, n, segs, seed }) => {
+    let q0 = 0;
+    const segments = segs.map(({ m, a, b, noKeys }) => {
+      const kStart = a % (n + 1);
+      const kEnd = noKeys ? kStart : kStart + (b % (n - kStart + 1));
+      const s = { qStart: q0, qEnd: q0 + m, kStart, kEnd };
+      q0 += m;
+      return s;
+    });
+    return attentionCase(heads, d, n, segments, seed);
+  });
+
+/** A case from explicit segments (which must tile the query rows in order). */
+export function attentionCase(heads: number, d: number, n: number, segments: AttentionSegmentSpec[], seed: number): AttentionCase {
+  const m = segments.length ? segments[segments.length - 1]!.qEnd : 0;
+  const h = heads * d;
+  const { table, probsSize } = segmentTable(segments, heads);
+  const args: AttentionArgs = { m, n, hidden: h, heads, segments: segments.length, probsSize, scale: 1 / Math.sqrt(d) };
+  const maxKeys = Math.max(1, ...segments.map((s) => s.kEnd - s.kStart));
+  const perKey = new Array<number>(n).fill(0);
+  for (const s of segments) for (let j = s.kStart; j < s.kEnd; j++) perKey[j]! += s.qEnd - s.qStart;
+  return { heads, d, h, m, n, segments, table, args, maxKeys, maxQueries: Math.max(1, ...perKey), seed };
+}
+
+/**
+ * Cases every run includes (fast-check `examples`): segments longer than the 64-wide workgroup with
+ * an odd head width past it too, an empty query segment first and in the middle, a segment without
+ * keys, overlapping key ranges and unused key rows.
+ */
+export const attentionExamples: AttentionCase[] = [
+  attentionCase(3, 65, 140, [
+    { qStart: 0, qEnd: 0, kStart: 5, kEnd: 9 },
+    { qStart: 0, qEnd: 67, kStart: 0, kEnd: 130 },
+    { qStart: 67, qEnd: 67, kStart: 0, kEnd: 3 },
+    { qStart: 67, qEnd: 70, kStart: 100, kEnd: 100 },
+    { qStart: 70, qEnd: 73, kStart: 129, kEnd: 139 },
+  ], 17),
+  attentionCase(2, 1, 3, [{ qStart: 0, qEnd: 2, kStart: 0, kEnd: 0 }], 5),
+];
+
+/** A tolerance whose absolute part grows with √(terms) of the sums behind each element. */
+export function scaled(tol: Tolerance, terms: number): Tolerance {
+  return { rtol: tol.rtol, atol: tol.atol * Math.sqrt(Math.max(terms, 1)) };
 }

@@ -19,7 +19,13 @@ import { fromArray, indices, randn, tidy, type Tensor } from '../../src/index.js
 import * as ops from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
-import { assertClose, MirrorBackend, TOL, type Tolerance } from './parity.js';
+import { attentionRef, type AttentionSegment } from '../../src/ops/attention.js';
+import { layerNormRef } from '../../src/ops/layernorm.js';
+import { EarlyExitModel } from '../../src/earlyexit/model.js';
+import { defaultTrainOptions, paramGroups } from '../../src/earlyexit/train.js';
+import { packBatch } from '../../src/data/batch.js';
+import { LabelSet, type Sentence } from '../../src/data/sentence.js';
+import { assertClose, assertCloseScaled, attentionCase, attentionCaseArb, attentionExamples, layerNormScales, MirrorBackend, scaled, TOL, type AttentionCase, type Tolerance } from './parity.js';
 
 const gpu: WebGpuBackend | null = await openWebGpuBackend();
 const cpu = createCpuBackend();
@@ -72,7 +78,36 @@ async function same(what: string, tol: Tolerance, run: (be: Backend, input: (a: 
   assertClose(what, got, want, tol);
 }
 
-const prop = <T>(arb: fc.Arbitrary<T>, body: (v: T) => Promise<void>) => fc.assert(fc.asyncProperty(arb, body), { numRuns: RUNS, includeErrorInReport: true });
+type Check = Tolerance | ((what: string, got: TypedArray, want: TypedArray) => void);
+
+/** Like `same` for a kernel with several outputs, each compared with its own tolerance or check (all must be named). */
+async function sameEach(what: string, tols: Record<string, Check>, run: (be: Backend, input: (a: TypedArray) => Storage) => Record<string, Storage>): Promise<void> {
+  const frees: [Backend, Storage][] = [];
+  const go = async (be: Backend) => {
+    const input = (a: TypedArray) => {
+      const s = be.fromArray(a.slice());
+      frees.push([be, s]);
+      return s;
+    };
+    const data: Record<string, TypedArray> = {};
+    for (const [name, out] of Object.entries(run(be, input))) {
+      data[name] = await be.read(out);
+      be.free(out);
+    }
+    return data;
+  };
+  const want = await go(cpu);
+  const got = await go(gpu!);
+  for (const [be, s] of frees) be.free(s);
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(tols).sort(), `${what}: every output has a tolerance`);
+  for (const [name, tol] of Object.entries(tols)) {
+    if (typeof tol === 'function') tol(`${what}: ${name}`, got[name]!, want[name]!);
+    else assertClose(`${what}: ${name}`, got[name]!, want[name]!, tol);
+  }
+}
+
+const prop = <T>(arb: fc.Arbitrary<T>, body: (v: T) => Promise<void>, examples: T[] = []) =>
+  fc.assert(fc.asyncProperty(arb, body), { numRuns: RUNS, includeErrorInReport: true, examples: examples.map((e): [T] => [e]) });
 
 // ---- kernels ----
 
@@ -242,6 +277,97 @@ describe('webgpu kernels match the CPU backend', { skip }, () => {
       }
     }));
 
+  // ---- fused kernels (kernels/layernorm, kernels/attention) ----
+
+  /** rows and widths: mostly small, sometimes just past the 64-wide row workgroups or the 256-wide 1-D ones */
+  const layerNormCase = fc
+    .record({
+      rows: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 6 }) }, { weight: 1, arbitrary: fc.integer({ min: 60, max: 70 }) }, { weight: 1, arbitrary: fc.integer({ min: 250, max: 300 }) }),
+      h: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 9 }) }, { weight: 1, arbitrary: fc.integer({ min: 60, max: 70 }) }, { weight: 1, arbitrary: fc.integer({ min: 250, max: 300 }) }, { weight: 1, arbitrary: fc.constant(768) }),
+      offset: fc.constantFrom(0, 10),
+      eps: fc.constantFrom(1e-12, 1e-5),
+      seed: seedArb,
+    })
+    .filter(({ rows, h }) => rows * h <= 60000);
+  /** always run: BERT's width over rows past a 256-wide dispatch, a width just past the 64-wide workgroup */
+  const layerNormExamples = [
+    { rows: 70, h: 768, offset: 10, eps: 1e-12, seed: 9 },
+    { rows: 257, h: 65, offset: 0, eps: 1e-5, seed: 4 },
+  ];
+
+  test('layerNorm forward: y, mean, rstd (rows and widths past the workgroup, a mean far from 0)', () =>
+    prop(layerNormCase, async ({ rows, h, offset, eps, seed }) => {
+      const r = new Rng(seed);
+      const x = values(r, rows * h, (q) => offset + q.normal() * 2);
+      const [g, b] = [values(r, h), values(r, h)];
+      // mean and rstd are sums of h terms reduced in another order; y is checked against the size of
+      // its terms (narrow rows with a tiny spread amplify the rounding of the mean: layerNormScales)
+      const tol = scaled(TOL.fused, h);
+      const scale = layerNormScales(x, g, new Float32Array(rows * h), layerNormRef(x, g, b, rows, h, eps).rstd, rows, h);
+      const y = (what: string, got: TypedArray, want: TypedArray) => assertCloseScaled(what, got, want, TOL.fused, scale.y);
+      await sameEach(`layerNorm [${rows}, ${h}] +${offset} eps ${eps}`, { y, mean: tol, rstd: tol }, (be, input) => {
+        const o = be.layerNorm(input(x), input(g), input(b), rows, h, eps);
+        return { ...o };
+      });
+    }, layerNormExamples));
+
+  test('layerNormBackward: dx, dgamma, dbeta (column sums over rows, race-free) from the same saved statistics', () =>
+    prop(layerNormCase, async ({ rows, h, offset, eps, seed }) => {
+      const r = new Rng(seed);
+      const x = values(r, rows * h, (q) => offset + q.normal() * 2);
+      const [g, b, dy] = [values(r, h), values(r, h), values(r, rows * h)];
+      const { mean, rstd } = layerNormRef(x, g, b, rows, h, eps);
+      // dx is a difference of terms that cancel (exactly, for rows of 2): checked against their size
+      const scale = layerNormScales(x, g, dy, rstd, rows, h);
+      const dx = (what: string, got: TypedArray, want: TypedArray) => assertCloseScaled(what, got, want, TOL.fused, scale.dx);
+      await sameEach(`layerNormBackward [${rows}, ${h}] +${offset}`, { dx, dgamma: scaled(TOL.fused, rows), dbeta: scaled(TOL.fused, rows) }, (be, input) => {
+        const o = be.layerNormBackward(input(dy), input(x), input(g), input(mean), input(rstd), rows, h);
+        return { ...o };
+      });
+    }, layerNormExamples));
+
+  const attnLabel = (c: AttentionCase) => `attention M ${c.m} N ${c.n} heads ${c.heads}×${c.d} segments ${JSON.stringify(c.segments.map((s) => [s.qStart, s.qEnd, s.kStart, s.kEnd]))}`;
+  const attnInputs = (c: AttentionCase) => {
+    const r = new Rng(c.seed);
+    return { q: values(r, c.m * c.h), k: values(r, c.n * c.h), v: values(r, c.n * c.h), dOut: values(r, c.m * c.h) };
+  };
+
+  test('attention forward: random segment tables (empty query segments, segments without keys, odd head widths, past the workgroup)', () =>
+    prop(attentionCaseArb, async (c) => {
+      const { q, k, v } = attnInputs(c);
+      await sameEach(attnLabel(c), { out: scaled(TOL.fused, c.maxKeys), probs: TOL.fused }, (be, input) => {
+        const o = be.attention(input(q), input(k), input(v), input(c.table), c.args);
+        return { ...o };
+      });
+    }, attentionExamples));
+
+  test('attentionBackward: dq, dk, dv (dk/dv summed over each segment\'s queries, race-free) from the same probabilities', () =>
+    prop(attentionCaseArb, async (c) => {
+      const { q, k, v, dOut } = attnInputs(c);
+      const { probs } = attentionRef(q, k, v, c.table, c.args);
+      // dq sums over a segment's keys, dk and dv over the queries of every segment holding the key row;
+      // dS = p·(dP − Σ p·dP) cancels, with dP a d-term dot product, so dq and dk scale with d too
+      const tols = { dq: scaled(TOL.fused, c.maxKeys * c.d), dk: scaled(TOL.fused, c.maxQueries * c.maxKeys * c.d), dv: scaled(TOL.fused, c.maxQueries) };
+      await sameEach(`${attnLabel(c)} backward`, tols, (be, input) => {
+        const o = be.attentionBackward(input(dOut), input(q), input(k), input(v), input(probs), input(c.table), c.args);
+        return { ...o };
+      });
+    }, attentionExamples));
+
+  test('attention covers every output word: stale pool contents never leak into out, dq, dk, dv', async () => {
+    // fill the pool with NaN-poisoned buffers of the sizes about to be allocated, free them, then run
+    const c = attentionCase(2, 3, 6, [{ qStart: 0, qEnd: 0, kStart: 1, kEnd: 4 }, { qStart: 0, qEnd: 3, kStart: 2, kEnd: 2 }, { qStart: 3, qEnd: 5, kStart: 0, kEnd: 3 }], 3);
+    const poison = [30, 36, 36, 36, 30, 30, 36].map((n) => gpu!.fill('f32', n, NaN));
+    for (const x of poison) gpu!.free(x);
+    const { q, k, v, dOut } = attnInputs(c);
+    const { probs } = attentionRef(q, k, v, c.table, c.args);
+    await sameEach(`${attnLabel(c)} on poisoned buffers`, { out: TOL.fused, probs: TOL.fused, dq: TOL.fused, dk: TOL.fused, dv: TOL.fused }, (be, input) => {
+      const f = be.attention(input(q), input(k), input(v), input(c.table), c.args);
+      const b = be.attentionBackward(input(dOut), input(q), input(k), input(v), input(probs), input(c.table), c.args);
+      return { ...f, ...b };
+    });
+  });
+
   test('f64 is refused with an error naming the op', () => {
     assert.throws(() => gpu!.fill('f64', 3, 1), /webgpu fill: f64 is not supported/);
     assert.throws(() => gpu!.fromArray(new Float64Array(2)), /webgpu fromArray: f64 is not supported/);
@@ -321,15 +447,32 @@ const opCases: { [K in GradOp]: (r: Rng) => OpCase } = {
   },
   softmax: (r) => ({ params: [p(r, [4, 7])], run: ([a]) => ops.softmax(a!) }),
   logSoftmax: (r) => ({ params: [p(r, [4, 7])], run: ([a]) => ops.logSoftmax(a!) }),
-  layerNorm: (r) => ({ params: [p(r, [5, 8]), p(r, [8]), p(r, [8])], run: ([x, g, b]) => ops.layerNorm(x!, g!, b!, 1e-5) }),
+  layerNorm: (r) => {
+    const h = [1, 8, 67][r.int(3)]!;
+    const eps = r.uniform() < 0.5 ? 1e-5 : 1e-12;
+    return { params: [p(r, [2, r.int(4), h]), p(r, [h]), p(r, [h])], run: ([x, g, b]) => ops.layerNorm(x!, g!, b!, eps) };
+  },
   dropout: (r) => {
     const seed = r.nextU32();
     return { params: [p(r, [6, 5])], run: ([a]) => ops.dropout(a!, 0.3, new Rng(seed)) };
   },
   sparseQueryAttention: (r) => {
-    // two packed sentences: 3 of 5 and 2 of 4 rows active, 2 heads
-    const segments = [{ qStart: 0, qEnd: 3, kStart: 0, kEnd: 5 }, { qStart: 3, qEnd: 5, kStart: 5, kEnd: 9 }];
-    return { params: [p(r, [5, 8]), p(r, [9, 8]), p(r, [9, 8])], run: ([q, k, v]) => ops.sparseQueryAttention(q!, k!, v!, segments, 2) };
+    // 1–4 packed sentences of 0–5 keys with 0–3 active query rows each (so some have no queries and
+    // some no keys), 1–3 heads of an odd or even width
+    const heads = 1 + r.int(3);
+    const d = [1, 3, 4, 5][r.int(4)]!;
+    const segments: AttentionSegment[] = [];
+    let q0 = 0;
+    let k0 = 0;
+    for (let s = 0, count = 1 + r.int(4); s < count; s++) {
+      const m = r.int(4);
+      const n = r.int(6);
+      segments.push({ qStart: q0, qEnd: q0 + m, kStart: k0, kEnd: k0 + n });
+      q0 += m;
+      k0 += n;
+    }
+    const h = heads * d;
+    return { params: [p(r, [q0, h]), p(r, [k0, h]), p(r, [k0, h])], run: ([q, k, v]) => ops.sparseQueryAttention(q!, k!, v!, segments, heads) };
   },
   crossEntropy: (r) => {
     const targets = [2, -100, 0, 4, 1];
@@ -342,12 +485,9 @@ async function assertMirrored(what: string, t: Tensor, tol: Tolerance): Promise<
   assertClose(what, got, want, tol);
 }
 
-/** Ops whose WebGPU kernels are not written yet: run and reported as TODO, not silently dropped. */
-const notYetOnWebGpu: ReadonlySet<GradOp> = new Set<GradOp>(['sparseQueryAttention', 'layerNorm']);
-
 describe('webgpu ops match the CPU backend, forward and backward', { skip }, () => {
   for (const name of gradOps) {
-    test(name, { todo: notYetOnWebGpu.has(name) ? `no WGSL kernel for the fused ${name} yet` : false }, () =>
+    test(name, () =>
       prop(seedArb, async (seed) => {
         const r = new Rng(seed);
         const c = opCases[name](r);
@@ -366,6 +506,48 @@ describe('webgpu ops match the CPU backend, forward and backward', { skip }, () 
         for (const t of [out, w, loss]) t.dispose();
       }));
   }
+});
+
+// ---- a small early-exit model ----
+
+describe('webgpu trains a small early-exit encoder like the CPU backend', { skip }, () => {
+  test('2 joint-loss training steps (attention, layerNorm, AdamW with clipping): losses and every parameter match', async () => {
+    const labels = ['B-X', 'I-X', 'O'];
+    const model = new EarlyExitModel({
+      bert: { vocabSize: 24, hidden: 16, layers: 2, heads: 2, ffn: 32, maxPositions: 32, typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12 },
+      numLabels: labels.length,
+      offRampDropout: 0.1,
+    }, 11);
+    const tokenizer = {
+      clsId: 1,
+      sepId: 2,
+      tokenizeWord: (w: string) => Array.from({ length: 1 + (w.length % 2) }, (_, i) => 3 + ((w.charCodeAt(0) + i) % 21)),
+    };
+    const sentences: Sentence[] = [
+      { words: ['ab', 'c', 'dde', 'f'], labels: ['B-X', 'I-X', 'O', 'O'] },
+      { words: ['gh', 'i', 'jk'], labels: ['O', 'B-X', 'I-X'] },
+    ];
+    const batch = packBatch(sentences, tokenizer, new LabelSet(labels), { maxPositions: 32 });
+    const opt = new AdamW(paramGroups(model, { ...defaultTrainOptions, lr: 1e-2 }));
+    const rng = new Rng(5);
+    const losses: [number, number][] = [];
+    for (let step = 0; step < 2; step++) {
+      const loss = tidy(() => {
+        const l = model.jointLoss(batch, rng);
+        l.backward();
+        return l;
+      });
+      const [want, got] = await mirror!.readBoth(loss.storage);
+      losses.push([want[0]!, got[0]!]);
+      loss.dispose();
+      await opt.stepAsync();
+      opt.zeroGrad();
+    }
+    for (const [i, [want, got]] of losses.entries()) assertClose(`loss at step ${i + 1}`, [got], [want], TOL.graph);
+    for (const [name, q] of model.store.params) await assertMirrored(`trained ${name}`, q, TOL.graph);
+    opt.dispose();
+    model.dispose();
+  });
 });
 
 // ---- memory and lifetime ----

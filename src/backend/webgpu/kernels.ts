@@ -26,6 +26,15 @@ export const kernelTable = {
   scatterSort: { file: 'gather/scatter_add_rows', entry: 'sort' },
   scatterAccumulate: { file: 'gather/scatter_add_rows', entry: 'accumulate' },
   adamw: { file: 'optim/adamw', entry: 'main' },
+  layerNorm: { file: 'layernorm/layernorm', entry: 'forward' },
+  layerNormDx: { file: 'layernorm/layernorm', entry: 'dx' },
+  layerNormDparams: { file: 'layernorm/layernorm', entry: 'dparams' },
+  attentionProbs: { file: 'attention/attention', entry: 'probs' },
+  attentionContext: { file: 'attention/attention', entry: 'context' },
+  attentionDscores: { file: 'attention/attention', entry: 'dscores' },
+  attentionDq: { file: 'attention/attention', entry: 'dq' },
+  attentionDk: { file: 'attention/attention', entry: 'dk' },
+  attentionDv: { file: 'attention/attention', entry: 'dv' },
 } as const satisfies Record<string, { file: string; entry: string }>;
 export type KernelId = keyof typeof kernelTable;
 
@@ -66,7 +75,11 @@ const f32bits = (x: number): number => new Uint32Array(new Float32Array([x]).buf
 
 /** Workgroup counts covering n invocations of a 256-wide 1-D kernel (2-D past the 65535 limit). */
 function groups1d(n: number): [number, number] {
-  const g = Math.ceil(n / WG);
+  return groupsFor(Math.ceil(n / WG));
+}
+
+/** `g` workgroups as a 2-D grid (x ≤ 65535); kernels flatten it as wid.x + wid.y·nwg.x. */
+function groupsFor(g: number): [number, number] {
   const x = Math.min(g, 65535);
   return [x, Math.ceil(g / x)];
 }
@@ -299,22 +312,80 @@ export class GpuKernels implements Kernels {
     return out;
   }
 
-  // The fused attention kernels joined the Kernels interface after this backend was written; their
-  // WGSL does not exist yet. A missing kernel throws (never a silent CPU fallback).
-  attention(_q: Storage, _k: Storage, _v: Storage, _segs: Storage, _args: AttentionArgs): { out: Storage; probs: Storage } {
-    throw new Error('webgpu attention: no WGSL kernel yet (kernels/attention/ is still to be written)');
+  /** attention params: [M, H, heads, S, scale (f32 bits), N] (kernels/attention/attention.wgsl). */
+  private attentionParams(op: string, q: Storage, k: Storage, v: Storage, segs: Storage, a: AttentionArgs): Uint32Array {
+    const { m, n, hidden: h, heads, segments } = a;
+    if (!Number.isInteger(heads) || heads < 1 || h % heads !== 0) throw new Error(`webgpu ${op}: hidden ${h} is not divisible by ${heads} heads`);
+    if (q.size !== m * h || k.size !== n * h || v.size !== n * h || segs.size !== segments * 5 || segs.dtype !== 'i32') {
+      throw new Error(`webgpu ${op}: storages (q ${q.size}, k ${k.size}, v ${v.size}, segs ${segs.size} ${segs.dtype}) do not match ${JSON.stringify(a)}`);
+    }
+    return new Uint32Array([m, h, heads, segments, f32bits(a.scale), n]);
   }
 
-  attentionBackward(_dOut: Storage, _q: Storage, _k: Storage, _v: Storage, _probs: Storage, _segs: Storage, _args: AttentionArgs): { dq: Storage; dk: Storage; dv: Storage } {
-    throw new Error('webgpu attentionBackward: no WGSL kernel yet (kernels/attention/ is still to be written)');
+  attention(q: Storage, k: Storage, v: Storage, segs: Storage, a: AttentionArgs): { out: Storage; probs: Storage } {
+    const params = this.attentionParams('attention', q, k, v, segs, a);
+    const out = this.alloc('attention', q.dtype, a.m * a.hidden);
+    const probs = this.alloc('attention', q.dtype, a.probsSize);
+    const s = buf(segs);
+    const rowHeads = a.m * a.heads;
+    if (rowHeads > 0) {
+      // one 64-wide workgroup per (query row, head), then one invocation per context element
+      this.gpu.dispatch('attention probs', this.pipeline('attentionProbs'), params, [s, buf(q), buf(k), probs.buffer], groupsFor(rowHeads));
+      this.run1d('attentionContext', a.m * a.hidden, params, [s, probs.buffer, buf(v), out.buffer]);
+    }
+    return { out, probs };
   }
 
-  layerNorm(_x: Storage, _gamma: Storage, _beta: Storage, _rows: number, _h: number, _eps: number): { y: Storage; mean: Storage; rstd: Storage } {
-    throw new Error('webgpu layerNorm: no WGSL kernel yet (fused layerNorm joined the Kernels interface after this backend)');
+  attentionBackward(dOut: Storage, q: Storage, k: Storage, v: Storage, probs: Storage, segs: Storage, a: AttentionArgs): { dq: Storage; dk: Storage; dv: Storage } {
+    const params = this.attentionParams('attentionBackward', q, k, v, segs, a);
+    if (dOut.size !== a.m * a.hidden || probs.size !== a.probsSize) {
+      throw new Error(`webgpu attentionBackward: dOut ${dOut.size} / probs ${probs.size} do not match ${JSON.stringify(a)}`);
+    }
+    const dq = this.alloc('attentionBackward', q.dtype, a.m * a.hidden);
+    const dk = this.alloc('attentionBackward', q.dtype, a.n * a.hidden);
+    const dv = this.alloc('attentionBackward', q.dtype, a.n * a.hidden);
+    const s = buf(segs);
+    const pr = buf(probs);
+    // dS (the scaled score gradients) has the layout of the probabilities; freed after the dispatches
+    const ds = this.gpu.acquire(a.probsSize * 4);
+    const rowHeads = a.m * a.heads;
+    if (rowHeads > 0) {
+      this.gpu.dispatch('attention dscores', this.pipeline('attentionDscores'), params, [s, pr, buf(dOut), buf(v), ds], groupsFor(rowHeads));
+      this.run1d('attentionDq', a.m * a.hidden, params, [s, ds, buf(k), dq.buffer]);
+    }
+    // every key row is written (zero where no segment's keys hold it)
+    this.run1d('attentionDk', a.n * a.hidden, params, [s, ds, buf(q), dk.buffer]);
+    this.run1d('attentionDv', a.n * a.hidden, params, [s, pr, buf(dOut), dv.buffer]);
+    this.gpu.release(ds);
+    return { dq, dk, dv };
   }
 
-  layerNormBackward(_dy: Storage, _x: Storage, _gamma: Storage, _mean: Storage, _rstd: Storage, _rows: number, _h: number): { dx: Storage; dgamma: Storage; dbeta: Storage } {
-    throw new Error('webgpu layerNormBackward: no WGSL kernel yet (fused layerNorm joined the Kernels interface after this backend)');
+  layerNorm(x: Storage, gamma: Storage, beta: Storage, rows: number, h: number, eps: number): { y: Storage; mean: Storage; rstd: Storage } {
+    if (x.size !== rows * h || gamma.size !== h || beta.size !== h) throw new Error(`webgpu layerNorm: x ${x.size}, gamma ${gamma.size}, beta ${beta.size} do not match [${rows}, ${h}]`);
+    const y = this.alloc('layerNorm', x.dtype, rows * h);
+    const mean = this.alloc('layerNorm', x.dtype, rows);
+    const rstd = this.alloc('layerNorm', x.dtype, rows);
+    if (rows > 0) {
+      // one 64-wide workgroup per row
+      const params = new Uint32Array([rows, h, f32bits(eps)]);
+      this.gpu.dispatch('layerNorm', this.pipeline('layerNorm'), params, [buf(x), buf(gamma), buf(beta), y.buffer, mean.buffer, rstd.buffer], groupsFor(rows));
+    }
+    return { y, mean, rstd };
+  }
+
+  layerNormBackward(dy: Storage, x: Storage, gamma: Storage, mean: Storage, rstd: Storage, rows: number, h: number): { dx: Storage; dgamma: Storage; dbeta: Storage } {
+    if (dy.size !== rows * h || x.size !== rows * h || gamma.size !== h || mean.size !== rows || rstd.size !== rows) {
+      throw new Error(`webgpu layerNormBackward: dy ${dy.size}, x ${x.size}, gamma ${gamma.size}, mean ${mean.size}, rstd ${rstd.size} do not match [${rows}, ${h}]`);
+    }
+    const dx = this.alloc('layerNormBackward', x.dtype, rows * h);
+    const dgamma = this.alloc('layerNormBackward', x.dtype, h);
+    const dbeta = this.alloc('layerNormBackward', x.dtype, h);
+    const params = new Uint32Array([rows, h, 0]);
+    const common = [buf(dy), buf(x), buf(mean), buf(rstd)];
+    if (rows > 0) this.gpu.dispatch('layerNorm dx', this.pipeline('layerNormDx'), params, [...common, buf(gamma), dx.buffer], groupsFor(rows));
+    // column sums over the rows: one invocation per column (zero when there are no rows)
+    this.run1d('layerNormDparams', h, params, [...common, dgamma.buffer, dbeta.buffer]);
+    return { dx, dgamma, dbeta };
   }
 
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, a: AdamWArgs): void {

@@ -1,0 +1,264 @@
+// The reproduction on real data (Table 1 and Figures 2, 3, 5, 6, 7 analogues) for one data set and
+// one seed. Every step caches its checkpoint under --runs, so an interrupted run resumes; the
+// numbers go to results/<dataset>/seed<N>.json, which experiments/report.ts turns into
+// docs/results.md and the SVG figures.
+//   node dist/experiments/reproduce.js conll --seed 1 --epochs 2
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { packBatch, type PackedBatch } from '../src/data/batch.js';
+import { planBatches, pieceCount } from '../src/data/batcher.js';
+import { LabelSet, type Sentence } from '../src/data/sentence.js';
+import { buildVocab } from '../src/data/vocab.js';
+import { WordPiece } from '../src/data/wordpiece.js';
+import { calibrate } from '../src/earlyexit/calibrate.js';
+import { chooseMetric, evaluate, type EvalResult, type Metric } from '../src/earlyexit/evaluate.js';
+import { activePiecesFromExits, baselineFlops, earlyExitFlops, type FlopsShape } from '../src/earlyexit/flops.js';
+import { EarlyExitModel } from '../src/earlyexit/model.js';
+import type { ExitPolicy } from '../src/earlyexit/policy.js';
+import { trainSelfSampling, type SelfSamplingOptions } from '../src/earlyexit/selfsampling.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
+import { spanF1 } from '../src/metrics/spans.js';
+import { tokenAccuracy } from '../src/metrics/accuracy.js';
+import { preset } from '../src/nn/bert.js';
+import { runTraining } from '../src/cli/trainer.js';
+import { init } from '../src/tensor/engine.js';
+import { Rng } from '../src/tensor/random.js';
+import { datasets, loadSplit } from './datasets.js';
+
+const { values: v, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    seed: { type: 'string', default: '1' },
+    preset: { type: 'string', default: 'tiny' },
+    epochs: { type: 'string', default: '3' },
+    'stage2-epochs': { type: 'string', default: '2' },
+    lr: { type: 'string', default: '1e-3' },
+    'batch-pieces': { type: 'string', default: '1024' },
+    'build-vocab': { type: 'string', default: '20000' },
+    static: { type: 'string', default: '6,4,3' },
+    ablations: { type: 'boolean', default: false },
+    window: { type: 'string', default: '2' },
+    windows: { type: 'string', default: '0,1,2,3,5' },
+    targets: { type: 'string', default: '2,3,4' },
+    'calib-dev': { type: 'string', default: '600' },
+    'max-sentences': { type: 'string' },
+    runs: { type: 'string', default: 'runs' },
+    results: { type: 'string', default: 'results' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+const usage = `Usage: node dist/experiments/reproduce.js <${Object.keys(datasets).join('|')}> [options]
+  --seed N  --preset tiny|small  --epochs N (stage 1)  --stage2-epochs N  --lr X  --batch-pieces N
+  --build-vocab N     whole words in the vocabulary built from training data
+  --static 6,4,3      depths of the static baselines trained as such ('' to skip)
+  --ablations         also train random-sampling stage 2 (Figure 6)
+  --window K          TOKEE half-width for the table;  --windows 0,1,2,3,5 for Figure 3
+  --targets 2,3,4     FLOPs speedups to calibrate on dev;  --calib-dev N dev sentences used for it
+  --max-sentences N   first N sentences of every split (smoke runs)
+  --runs DIR (checkpoints)  --results DIR (JSON)`;
+
+if (v.help || positionals.length !== 1 || !datasets[positionals[0]!]) {
+  console.error(usage);
+  process.exit(v.help ? 0 : 2);
+}
+
+const key = positionals[0]!;
+const spec = datasets[key]!;
+const seed = Number(v.seed);
+const numList = (s: string) => (s === '' ? [] : s.split(',').map(Number));
+const limit = v['max-sentences'] ? Number(v['max-sentences']) : Infinity;
+const runDir = join(v.runs!, key, `seed${seed}`);
+const started = performance.now();
+const log = (msg: string) => console.error(`[${((performance.now() - started) / 60000).toFixed(1)} min] ${msg}`);
+
+await init();
+const [train, dev, test] = (['train', 'dev', 'test'] as const).map((s) => loadSplit(spec, s).slice(0, limit)) as [Sentence[], Sentence[], Sentence[]];
+log(`${spec.name}: train ${train.length}, dev ${dev.length}, test ${test.length} sentences`);
+const calibDev = new Rng(seed).shuffle([...dev]).slice(0, Number(v['calib-dev']));
+
+interface Trained {
+  model: EarlyExitModel;
+  tokenizer: WordPiece;
+  labels: LabelSet;
+  seconds: number;
+}
+
+/** Stage 1 (joint) for a model of `layers` layers, or its cached checkpoint. */
+async function stage1(dir: string, layers: number): Promise<Trained> {
+  if (existsSync(join(dir, 'config.json'))) {
+    const c = await loadCheckpoint(dir);
+    log(`loaded ${dir}`);
+    return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds: Number(c.config.info.trainSeconds ?? NaN) };
+  }
+  const vocab = buildVocab(train, { maxWords: Number(v['build-vocab']), lowercase: false });
+  const tokenizer = new WordPiece(vocab, { lowercase: false }, 'built vocabulary');
+  const labels = LabelSet.fromSentences(train);
+  const bert = { ...preset(v.preset as 'tiny', tokenizer.size), layers };
+  const model = new EarlyExitModel({ bert, numLabels: labels.size, offRampDropout: 0.1 }, seed);
+  const t0 = performance.now();
+  const epochs = Number(v.epochs);
+  const steps = planBatches(train.map((s) => pieceCount(s, tokenizer)), { maxPieces: Number(v['batch-pieces']) }).length * epochs;
+  const outcome = await runTraining({
+    model, tokenizer, labels, train, dev, metric: chooseMetric(labels.labels), batchPieces: Number(v['batch-pieces']), out: dir,
+    options: { epochs, lr: Number(v.lr), warmup: Math.round(0.1 * steps), seed, schedule: 'linear' },
+    info: { dataset: key, layers, seed, stage: 1 },
+    quiet: !process.stderr.isTTY,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  log(`stage 1 (${layers} layers): best epoch ${outcome.bestEpoch}, dev ${outcome.bestDev}, ${(seconds / 60).toFixed(1)} min`);
+  model.dispose();
+  const c = await loadCheckpoint(dir); // the best epoch
+  await saveCheckpoint(dir, c.model, c.tokenizer, c.labels, { ...c.config.info, trainSeconds: seconds });
+  return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds };
+}
+
+/** Stage 2 from the stage-1 checkpoint, or its cached checkpoint. */
+async function stage2(name: string, base: string, sampling: Partial<SelfSamplingOptions>): Promise<Trained> {
+  const dir = join(runDir, name);
+  if (existsSync(join(dir, 'config.json'))) {
+    const c = await loadCheckpoint(dir);
+    log(`loaded ${dir}`);
+    return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds: Number(c.config.info.trainSeconds ?? NaN) };
+  }
+  const c = await loadCheckpoint(base);
+  const maxPositions = c.model.cfg.bert.maxPositions;
+  const plan = planBatches(train.map((s) => pieceCount(s, c.tokenizer)), { maxPieces: Number(v['batch-pieces']), rng: new Rng(seed + 7) });
+  const batches: PackedBatch[] = plan.map((idx) => packBatch(idx.map((i) => train[i]!), c.tokenizer, c.labels, { maxPositions }));
+  const epochs = Number(v['stage2-epochs']);
+  const t0 = performance.now();
+  let step = 0;
+  await trainSelfSampling(c.model, batches, sampling, { epochs, lr: Number(v.lr) / 2, warmup: Math.round(0.1 * batches.length * epochs), seed }, {
+    onStep: (i) => {
+      if (++step % 50 === 0) log(`${name}: step ${step}/${i.totalSteps} loss ${i.loss.toFixed(4)}`);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await saveCheckpoint(dir, c.model, c.tokenizer, c.labels, { dataset: key, seed, stage: 2, sampling, trainSeconds: seconds });
+  log(`${name}: ${(seconds / 60).toFixed(1)} min`);
+  return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds };
+}
+
+/** What a JSON row keeps of an evaluation. */
+function summary(r: EvalResult) {
+  return { score: r.score, speedup: r.speedup, officialSpeedup: r.officialSpeedup, seconds: r.seconds, exitHistogram: r.exitHistogram, meanExitLayer: r.meanExitLayer };
+}
+
+/** Per-sentence FLOPs and scores of an evaluation by length bucket (Figure 5). */
+const buckets: [number, number][] = [[1, 10], [11, 20], [21, 35], [36, Infinity]];
+function byBucket(t: Trained, r: EvalResult, metric: Metric) {
+  const { bert, numLabels } = t.model.cfg;
+  const shape: FlopsShape = { layers: bert.layers, hidden: bert.hidden, ffn: bert.ffn, heads: bert.heads, labels: numLabels };
+  return buckets.map(([lo, hi]) => {
+    const idx = test.map((s, i) => (s.words.length >= lo && s.words.length <= hi ? i : -1)).filter((i) => i >= 0);
+    let ee = 0;
+    let base = 0;
+    for (const i of idx) {
+      const pieces = test[i]!.words.map((w) => t.tokenizer.tokenizeWord(w).length);
+      const N = pieces.reduce((a, b) => a + b, 2);
+      ee += earlyExitFlops(shape, N, pieces.length, activePiecesFromExits(bert.layers, r.exitLayers[i]!, pieces));
+      base += baselineFlops(shape, N, pieces.length);
+    }
+    const gold = idx.map((i) => test[i]!.labels);
+    const pred = idx.map((i) => r.predictions[i]!);
+    const score = idx.length === 0 ? null : metric === 'f1' ? spanF1(gold, pred).f1 : tokenAccuracy(gold, pred).accuracy;
+    return { bucket: `${lo}-${hi === Infinity ? '' : hi}`, sentences: idx.length, score, speedup: base / Math.max(ee, 1) };
+  });
+}
+
+async function evalTest(t: Trained, policy: ExitPolicy): Promise<EvalResult> {
+  return evaluate(t.model, test, t.tokenizer, t.labels, { policy });
+}
+
+/** Thresholds for each target speedup chosen on the calibration dev sentences, then scored on test. */
+async function table(t: Trained, policy: Extract<ExitPolicy, { kind: 'sentee' | 'tokee' }>, targets: number[]) {
+  const rows = [];
+  for (const target of targets) {
+    const c = await calibrate(t.model, calibDev, t.tokenizer, t.labels, { policy, target, maxEvaluations: 8, tolerance: 0.03 });
+    const r = await evalTest(t, { ...policy, threshold: c.threshold });
+    log(`  ${policy.kind}${policy.kind === 'tokee' ? ` k=${policy.halfWidth}` : ''} target ${target}×: δ=${c.threshold.toPrecision(3)} dev ${c.result.speedup.toFixed(2)}× → test ${r.score?.toFixed(4)} at ${r.speedup.toFixed(2)}×`);
+    rows.push({ target, threshold: c.threshold, dev: { speedup: c.result.speedup, score: c.result.score, reached: c.reached }, test: summary(r) });
+  }
+  return rows;
+}
+
+const curveThresholds = [0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.45];
+
+mkdirSync(runDir, { recursive: true });
+const out: Record<string, unknown> = {
+  dataset: key, name: spec.name, task: spec.task, seed,
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  args: v,
+  sizes: { train: train.length, dev: dev.length, test: test.length, calibDev: calibDev.length },
+};
+const resultsDir = join(v.results!, key);
+mkdirSync(resultsDir, { recursive: true });
+const save = () => writeFileSync(join(resultsDir, `seed${seed}.json`), `${JSON.stringify(out, null, 1)}\n`);
+
+const targets = numList(v.targets!);
+const k = Number(v.window);
+const tokee = (halfWidth: number): Extract<ExitPolicy, { kind: 'tokee' }> => ({ kind: 'tokee', halfWidth, threshold: 0 });
+const sentee: Extract<ExitPolicy, { kind: 'sentee' }> = { kind: 'sentee', threshold: 0 };
+
+// stage 1 and its full-model and early-exit rows
+const s1 = await stage1(join(runDir, 'stage1'), 12);
+const metric = chooseMetric(s1.labels.labels);
+const full = await evalTest(s1, { kind: 'full' });
+out.stage1 = { trainSeconds: s1.seconds, full: summary(full), fullBuckets: byBucket(s1, full, metric) };
+log(`stage 1 full model: test ${full.score}`);
+(out.stage1 as Record<string, unknown>).sentee = await table(s1, sentee, targets);
+(out.stage1 as Record<string, unknown>).tokee = await table(s1, tokee(k), targets);
+save();
+
+// static baselines trained as such (the paper's DistilBERT / n-layer stand-in), and the static policy of the joint model
+out.static = {};
+for (const depth of numList(v.static!)) {
+  const m = await stage1(join(runDir, `static${depth}`), depth);
+  const r = await evalTest(m, { kind: 'full' });
+  (out.static as Record<string, unknown>)[depth] = { trainSeconds: m.seconds, ...summary(r) };
+  log(`static ${depth} layers: test ${r.score} at ${r.speedup.toFixed(2)}× (FLOPs vs a 12-layer model: ${(12 / depth).toFixed(2)}× in layers)`);
+  m.model.dispose();
+  save();
+}
+out.staticPolicy = {};
+for (const depth of [6, 4, 3]) (out.staticPolicy as Record<string, unknown>)[depth] = summary(await evalTest(s1, { kind: 'static', layers: depth }));
+save();
+
+// stage 2: self-sampling (official settings), the table, curves, windows, buckets, exit layers
+const s2 = await stage2('self-sampling', join(runDir, 'stage1'), {});
+const s2Full = await evalTest(s2, { kind: 'full' });
+const s2Out: Record<string, unknown> = { trainSeconds: s2.seconds, full: summary(s2Full), fullBuckets: byBucket(s2, s2Full, metric) };
+out.selfSampling = s2Out;
+s2Out.sentee = await table(s2, sentee, targets);
+s2Out.tokee = await table(s2, tokee(k), targets);
+save();
+const curve: Record<string, unknown[]> = { sentee: [], tokee: [] };
+for (const threshold of curveThresholds) {
+  for (const policy of [{ ...sentee, threshold }, { ...tokee(k), threshold }]) {
+    const r = await evalTest(s2, policy);
+    curve[policy.kind]!.push({ threshold, ...summary(r), buckets: byBucket(s2, r, metric) });
+  }
+  log(`  curve δ=${threshold}`);
+  s2Out.curve = curve;
+  save();
+}
+s2Out.windows = [];
+for (const w of numList(v.windows!)) {
+  const [row] = w === k ? [(s2Out.tokee as { target: number }[]).find((r) => r.target === 3)] : await table(s2, tokee(w), [3]);
+  (s2Out.windows as unknown[]).push({ halfWidth: w, ...row });
+  save();
+}
+
+// Figure 6: random exit layers in stage 2, against self-sampling and stage 1 (no stage 2)
+if (v.ablations) {
+  s2.model.dispose();
+  const rnd = await stage2('random-sampling', join(runDir, 'stage1'), { exitSource: 'random' });
+  out.randomSampling = { trainSeconds: rnd.seconds, full: summary(await evalTest(rnd, { kind: 'full' })), tokee: await table(rnd, tokee(k), targets) };
+  save();
+}
+out.totalMinutes = (performance.now() - started) / 60000;
+save();
+log(`done: ${join(resultsDir, `seed${seed}.json`)}`);
+process.exit(0);

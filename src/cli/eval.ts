@@ -1,0 +1,106 @@
+// offramp eval: score one exit policy on a labelled file, with FLOPs speedup, time and exit layers.
+import { writeFileAtomic, loadCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { evaluate, type Metric } from '../earlyexit/evaluate.js';
+import { conllevalReport } from '../metrics/conlleval.js';
+import type { Sentence } from '../data/sentence.js';
+import {
+  type Command, copyFromFlags, formatResult, formats, metricFromFlags, num, oneOf, parse, policyFromFlags, policyHelpText, policyOptions,
+  Progress, readData, required, resultJson, str, checkReadable, type Format, type Values, startBackend,
+} from './common.js';
+
+const help = `Usage: offramp eval --model DIR --data FILE [options]
+
+Labels FILE with an exit policy and prints the score (span F1 for BIO labels, else accuracy), the
+FLOPs speedup over the full model (this project's count and the official code's MACs count), the
+measured time and how many words left at each layer.
+
+  --model DIR           a checkpoint written by offramp train (required)
+  --data FILE           labelled data (required)
+  --format F            conll | conllu | cluener (default: from the extension)
+  --column upos|xpos    CoNLL-U tag column (default upos)
+  --metric M            auto | f1 | accuracy (default: the one the model was trained with)
+${policyHelpText('full')}
+  --batch-pieces N      pieces per inference batch (default 2048)
+  --max-sentences N     only the first N sentences
+  --json                print one JSON object instead of text
+  --conlleval           also print the conlleval.pl report
+  --output FILE         write "word gold predicted exit-layer" lines (CoNLL style) to FILE
+  --quiet               no progress bar
+
+Example:
+  offramp eval --model runs/ner --data eng.testb --policy tokee --threshold 0.2 --window 2
+`;
+
+export const evalCommand: Command = { name: 'eval', summary: 'score a policy: F1/accuracy, FLOPs speedup, time, exit layers', help, run };
+
+export async function loadModel(dir: string): Promise<Checkpoint> {
+  checkReadable(dir, 'checkpoint directory');
+  const ckpt = await loadCheckpoint(dir);
+  if (ckpt.extraTensors.length > 0) {
+    process.stderr.write(`warning: ${dir}/model.safetensors has ${ckpt.extraTensors.length} tensor(s) the model does not use: ${ckpt.extraTensors.slice(0, 5).join(', ')}${ckpt.extraTensors.length > 5 ? ', …' : ''}\n`);
+  }
+  return ckpt;
+}
+
+export function checkpointMetric(ckpt: Checkpoint, v: Values): Metric | undefined {
+  const flag = metricFromFlags(v);
+  if (flag) return flag;
+  const m = ckpt.config.info.metric;
+  return m === 'f1' || m === 'accuracy' ? m : undefined;
+}
+
+export function readEvalData(v: Values): { file: string; sentences: Sentence[] } {
+  const file = required(v, 'data');
+  const format = str(v, 'format') === undefined ? undefined : oneOf<Format>(v, 'format', formats, 'conll');
+  const column = oneOf(v, 'column', ['upos', 'xpos'] as const, 'upos');
+  const maxSentences = num(v, 'max-sentences', undefined, { int: true, min: 1 });
+  const all = readData(file, format, column);
+  return { file, sentences: maxSentences === undefined ? all : all.slice(0, maxSentences) };
+}
+
+export const dataOptions = {
+  data: { type: 'string' }, format: { type: 'string' }, column: { type: 'string' }, metric: { type: 'string' },
+  'max-sentences': { type: 'string' }, 'batch-pieces': { type: 'string' }, quiet: { type: 'boolean' },
+} as const;
+
+async function run(argv: string[]): Promise<void> {
+  const p = parse(evalCommand, argv, {
+    model: { type: 'string' }, ...dataOptions, ...policyOptions,
+    json: { type: 'boolean' }, conlleval: { type: 'boolean' }, output: { type: 'string' },
+  });
+  if (!p) return;
+  const v = p.values;
+  const dir = required(v, 'model');
+  const batchPieces = num(v, 'batch-pieces', 2048, { int: true, min: 3 });
+  const copy = copyFromFlags(v);
+  policyFromFlags(v, Number.MAX_SAFE_INTEGER); // flag mistakes first, before any file is read
+  await startBackend(v.quiet === true);
+  const { file, sentences } = readEvalData(v);
+  const ckpt = await loadModel(dir);
+  const policy = policyFromFlags(v, ckpt.model.layers);
+  const progress = new Progress('eval', 1, 'pieces', process.stderr, v.quiet === true);
+  const r = await evaluate(ckpt.model, sentences, ckpt.tokenizer, ckpt.labels, {
+    policy, copy, batchPieces, metric: checkpointMetric(ckpt, v),
+    onProgress: (d, t) => progress.update(d.pieces / t.pieces, d.pieces),
+  });
+  progress.end();
+  if (v.json === true) {
+    process.stdout.write(`${JSON.stringify({ model: dir, data: file, copy, ...resultJson(r) }, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatResult(r, ckpt.model.layers, file));
+    if (copy !== 'output') process.stdout.write(`copy          ${copy}\n`);
+  }
+  const labelled = sentences.map((_, i) => i).filter((i) => sentences[i]!.words.length > 0 && sentences[i]!.labels.length > 0);
+  if (v.conlleval === true) {
+    process.stdout.write(conllevalReport(labelled.map((i) => sentences[i]!.labels), labelled.map((i) => r.predictions[i]!)));
+  }
+  const output = str(v, 'output');
+  if (output !== undefined) {
+    const text = sentences
+      .map((s, i) => s.words.map((w, j) => `${w} ${s.labels[j] ?? '_'} ${r.predictions[i]![j]} ${r.exitLayers[i]![j]}\n`).join('') + '\n')
+      .join('');
+    await writeFileAtomic(output, text);
+    process.stderr.write(`predictions written to ${output}\n`);
+  }
+  ckpt.model.dispose();
+}

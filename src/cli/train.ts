@@ -1,0 +1,173 @@
+// offramp train: the joint stage (all off-ramps trained together), best dev checkpoint kept.
+import { buildVocab } from '../data/vocab.js';
+import { LabelSet } from '../data/sentence.js';
+import { readVocabFile, WordPiece } from '../data/wordpiece.js';
+import { chooseMetric } from '../earlyexit/evaluate.js';
+import { EarlyExitModel } from '../earlyexit/model.js';
+import { labelerFromHf, readHfBert, guessLowercase } from '../io/hf.js';
+import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
+import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, type Format , startBackend } from './common.js';
+import { runTraining, stepsPerEpoch } from './trainer.js';
+
+const help = `Usage: offramp train --train FILE [--dev FILE] --out DIR [options]
+
+Trains the encoder and every off-ramp jointly (loss Σ_l l·CE_l / Σ_l l). After each epoch the
+full model is scored on --dev; the best epoch's checkpoint is kept in --out (model.safetensors,
+config.json, vocab.txt, labels.txt). Progress goes to stderr, one line per epoch.
+
+Data:
+  --train FILE          training data (required)
+  --dev FILE            dev data scored after every epoch (without it the last epoch is kept)
+  --format F            conll | conllu | cluener (default: from the extension; .conllu, .json/.jsonl, else conll)
+  --column upos|xpos    CoNLL-U tag column (default upos)
+  --max-sentences N     use only the first N training and dev sentences (quick runs)
+  --metric M            auto | f1 | accuracy (default auto: span F1 for B-/I-/O labels, else accuracy)
+
+Vocabulary (models trained from scratch):
+  --vocab FILE          a WordPiece vocab.txt
+  --build-vocab N       build one from the training data with at most N whole words (default 30000)
+  --case C              auto | cased | uncased (default auto: cased for a built vocabulary; for a
+                        vocab file or --init-hf, do_lower_case or a guess from the vocabulary)
+
+Model:
+  --preset P            tiny (L=12, H=128) | small (L=12, H=256) | base (L=12, H=768)  (default tiny)
+  --layers N --hidden H --heads A [--ffn F]   a custom shape instead of a preset (F defaults to 4H)
+  --max-positions N     longest packed sentence in pieces (default 512; longer ones are split)
+  --dropout P           encoder dropout (default 0.1, or the HF config's)
+  --offramp-dropout P   dropout before each off-ramp (default 0.1; the official code uses 0.3)
+  --init-hf DIR         start from a Hugging Face BERT (config.json, vocab.txt, model.safetensors);
+                        off-ramps are new. Excludes --vocab, --build-vocab and the shape flags.
+
+Optimisation:
+  --epochs N            (default 3)
+  --lr X                off-ramp learning rate (default 1e-3; 5e-4 with --init-hf)
+  --encoder-lr-ratio R  encoder lr = lr·R (default 1; 0.1 with --init-hf)
+  --weight-decay X      (default 0.01)
+  --batch-pieces N      pieces per batch, [CLS]/[SEP] included (default 1024)
+  --warmup N            warmup steps (default 10% of all steps)
+  --schedule S          linear | sqrt decay after warmup (default linear)
+  --freeze-encoder-epochs N   train only the off-ramps for the first N epochs (default 0)
+  --seed N              (default 1)
+
+  --out DIR             checkpoint directory (required; created if needed)
+  --quiet               no progress bar
+
+Backend: OFFRAMP_BACKEND=cpu|webgpu (default cpu).
+Example:
+  offramp train --train eng.train --dev eng.testa --preset tiny --epochs 3 --out runs/ner
+`;
+
+export const trainCommand: Command = { name: 'train', summary: 'train a labeler (joint stage), keep the best dev checkpoint', help, run };
+
+async function run(argv: string[]): Promise<void> {
+  const p = parse(trainCommand, argv, {
+    train: { type: 'string' }, dev: { type: 'string' }, format: { type: 'string' }, column: { type: 'string' },
+    'max-sentences': { type: 'string' }, metric: { type: 'string' },
+    vocab: { type: 'string' }, 'build-vocab': { type: 'string' }, case: { type: 'string' },
+    preset: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
+    'max-positions': { type: 'string' }, dropout: { type: 'string' }, 'offramp-dropout': { type: 'string' }, 'init-hf': { type: 'string' },
+    epochs: { type: 'string' }, lr: { type: 'string' }, 'encoder-lr-ratio': { type: 'string' }, 'weight-decay': { type: 'string' },
+    'batch-pieces': { type: 'string' }, warmup: { type: 'string' }, schedule: { type: 'string' }, 'freeze-encoder-epochs': { type: 'string' },
+    seed: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' },
+  });
+  if (!p) return;
+  const v = p.values;
+  const trainFile = required(v, 'train');
+  const out = required(v, 'out');
+  const format = str(v, 'format') === undefined ? undefined : oneOf<Format>(v, 'format', formats, 'conll');
+  const column = oneOf(v, 'column', ['upos', 'xpos'] as const, 'upos');
+  const maxSentences = num(v, 'max-sentences', undefined, { int: true, min: 1 });
+  const caseFlag = oneOf(v, 'case', ['auto', 'cased', 'uncased'] as const, 'auto');
+  const hfDir = str(v, 'init-hf');
+  const shapeFlags = ['layers', 'hidden', 'heads', 'ffn'].filter((k) => v[k] !== undefined);
+  if (hfDir !== undefined) {
+    for (const k of ['vocab', 'build-vocab', 'preset', 'max-positions', ...shapeFlags]) {
+      if (v[k] !== undefined) throw new UsageError(`--${k} cannot be combined with --init-hf (the checkpoint fixes vocabulary and shape)`);
+    }
+    checkReadable(hfDir, 'directory');
+  }
+  if (v.vocab !== undefined && v['build-vocab'] !== undefined) throw new UsageError('give --vocab or --build-vocab, not both');
+  if (v.preset !== undefined && shapeFlags.length > 0) throw new UsageError(`--preset cannot be combined with --${shapeFlags[0]}`);
+  const seed = num(v, 'seed', 1, { int: true, min: 0 });
+  const epochs = num(v, 'epochs', 3, { int: true, min: 1 });
+  const batchPieces = num(v, 'batch-pieces', 1024, { int: true, min: 3 });
+  const dropout = num(v, 'dropout', undefined, { min: 0, max: 0.99 });
+  const offRampDropout = num(v, 'offramp-dropout', 0.1, { min: 0, max: 0.99 });
+  const lr = num(v, 'lr', hfDir ? 5e-4 : 1e-3, { min: 0, above: true });
+  const encoderLrRatio = num(v, 'encoder-lr-ratio', hfDir ? 0.1 : 1, { min: 0 });
+  const weightDecay = num(v, 'weight-decay', 0.01, { min: 0 });
+  const schedule = oneOf(v, 'schedule', ['linear', 'sqrt'] as const, 'linear');
+  const freezeEncoderEpochs = num(v, 'freeze-encoder-epochs', 0, { int: true, min: 0 });
+  const presetName = oneOf<PresetName>(v, 'preset', ['tiny', 'small', 'base'], 'tiny');
+  const maxPositions = num(v, 'max-positions', undefined, { int: true, min: 3 });
+  const buildVocabWords = num(v, 'build-vocab', 30000, { int: true, min: 0 });
+  const metricFlag = metricFromFlags(v);
+  const warmupFlag = num(v, 'warmup', undefined, { int: true, min: 0 });
+  const shape = shapeFlags.length === 0 ? null : {
+    layers: num(v, 'layers', 12, { int: true, min: 1 }),
+    hidden: num(v, 'hidden', 128, { int: true, min: 1 }),
+    heads: num(v, 'heads', 2, { int: true, min: 1 }),
+    ffn: num(v, 'ffn', undefined, { int: true, min: 1 }),
+  };
+  if (shape && shape.hidden % shape.heads !== 0) throw new UsageError(`--hidden ${shape.hidden} is not divisible by --heads ${shape.heads}`);
+  if (v.vocab !== undefined) checkReadable(str(v, 'vocab')!);
+
+  await startBackend(v.quiet === true);
+  const cap = <T>(xs: T[]): T[] => (maxSentences === undefined ? xs : xs.slice(0, maxSentences));
+  const train = cap(readData(trainFile, format, column));
+  const devFile = str(v, 'dev');
+  const dev = devFile === undefined ? null : cap(readData(devFile, format, column));
+  const labels = LabelSet.fromSentences(train);
+  if (labels.size < 2) throw new Error(`${trainFile}: found ${labels.size} distinct label(s); a labeler needs at least 2`);
+  const metric = metricFlag ?? chooseMetric(labels.labels);
+
+  let tokenizer: WordPiece;
+  let model: EarlyExitModel;
+  let origin: string;
+  if (hfDir !== undefined) {
+    const hf = await readHfBert(hfDir, { lowercase: caseFlag === 'auto' ? undefined : caseFlag === 'uncased', dropout });
+    tokenizer = hf.tokenizer;
+    model = labelerFromHf(hf, labels.size, offRampDropout, seed);
+    origin = `Hugging Face ${hfDir} (${hf.lowercase ? 'uncased' : 'cased'}, from ${hf.caseSource}; skipped ${hf.skipped.length} unused tensors)`;
+  } else {
+    if (v.vocab !== undefined) {
+      const file = str(v, 'vocab')!;
+      const vocab = readVocabFile(file);
+      tokenizer = new WordPiece(vocab, { lowercase: caseFlag === 'auto' ? guessLowercase(vocab) : caseFlag === 'uncased' }, file);
+    } else {
+      const lowercase = caseFlag === 'uncased';
+      tokenizer = new WordPiece(buildVocab(train, { maxWords: buildVocabWords, lowercase }), { lowercase }, 'built vocabulary');
+    }
+    let bert: BertConfig;
+    if (shape) {
+      bert = { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden };
+    } else {
+      bert = preset(presetName, tokenizer.size);
+    }
+    if (maxPositions !== undefined) bert.maxPositions = maxPositions;
+    if (dropout !== undefined) bert.dropout = dropout;
+    model = new EarlyExitModel({ bert, numLabels: labels.size, offRampDropout }, seed);
+    origin = `from scratch, vocabulary ${tokenizer.size} tokens (${tokenizer.lowercase ? 'uncased' : 'cased'})`;
+  }
+  const steps = stepsPerEpoch(train, tokenizer, batchPieces) * epochs;
+  const warmup = warmupFlag ?? Math.round(0.1 * steps);
+  const b = model.cfg.bert;
+  process.stderr.write(
+    `train: ${train.length} sentences${dev ? `, dev: ${dev.length}` : ''}; ${labels.size} labels; metric ${metric}\n` +
+      `model: L=${b.layers} H=${b.hidden} heads=${b.heads} F=${b.ffn}, ${origin}\n` +
+      `optim: ${epochs} epochs × ${steps / epochs} steps, lr ${lr} (encoder ×${encoderLrRatio}), warmup ${warmup}, ${schedule}\n`,
+  );
+  const outcome = await runTraining({
+    model, tokenizer, labels, train, dev, metric, batchPieces, out,
+    options: { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed },
+    info: {
+      trainedBy: 'offramp train',
+      train: trainFile, dev: devFile ?? null, format: format ?? 'auto', column, maxSentences: maxSentences ?? null,
+      options: { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed, batchPieces, initHf: hfDir ?? null },
+    },
+    quiet: v.quiet === true,
+  });
+  const best = outcome.bestDev === null ? `epoch ${outcome.bestEpoch}` : `epoch ${outcome.bestEpoch} (dev ${metric === 'f1' ? 'span F1' : 'accuracy'} ${pct(outcome.bestDev)})`;
+  process.stdout.write(`best: ${best}, saved in ${out}\n`);
+  model.dispose();
+}
