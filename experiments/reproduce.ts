@@ -32,6 +32,7 @@ const { values: v, positionals } = parseArgs({
   options: {
     seed: { type: 'string', default: '1' },
     preset: { type: 'string', default: 'tiny' },
+    hidden: { type: 'string' },
     epochs: { type: 'string', default: '3' },
     'stage2-epochs': { type: 'string', default: '2' },
     lr: { type: 'string', default: '1e-3' },
@@ -51,7 +52,7 @@ const { values: v, positionals } = parseArgs({
 });
 
 const usage = `Usage: node dist/experiments/reproduce.js <${Object.keys(datasets).join('|')}> [options]
-  --seed N  --preset tiny|small  --epochs N (stage 1)  --stage2-epochs N  --lr X  --batch-pieces N
+  --seed N  --preset tiny|small  --hidden H (with heads and FFN of the preset's ratio)  --epochs N (stage 1)  --stage2-epochs N  --lr X  --batch-pieces N
   --build-vocab N     whole words in the vocabulary built from training data
   --static 6,4,3      depths of the static baselines trained as such ('' to skip)
   --ablations         also train random-sampling stage 2 (Figure 6)
@@ -96,7 +97,9 @@ async function stage1(dir: string, layers: number): Promise<Trained> {
   const vocab = buildVocab(train, { maxWords: Number(v['build-vocab']), lowercase: false });
   const tokenizer = new WordPiece(vocab, { lowercase: false }, 'built vocabulary');
   const labels = LabelSet.fromSentences(train);
-  const bert = { ...preset(v.preset as 'tiny', tokenizer.size), layers };
+  const base = preset(v.preset as 'tiny', tokenizer.size);
+  const hidden = v.hidden ? Number(v.hidden) : base.hidden;
+  const bert = { ...base, layers, hidden, ffn: 4 * hidden };
   const model = new EarlyExitModel({ bert, numLabels: labels.size, offRampDropout: 0.1 }, seed);
   const t0 = performance.now();
   const epochs = Number(v.epochs);
@@ -184,7 +187,7 @@ async function table(t: Trained, policy: Extract<ExitPolicy, { kind: 'sentee' | 
   return rows;
 }
 
-const curveThresholds = [0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.45];
+const curveThresholds = [0.02, 0.05, 0.1, 0.2, 0.3, 0.45];
 
 mkdirSync(runDir, { recursive: true });
 const out: Record<string, unknown> = {
@@ -212,20 +215,6 @@ log(`stage 1 full model: test ${full.score}`);
 (out.stage1 as Record<string, unknown>).tokee = await table(s1, tokee(k), targets);
 save();
 
-// static baselines trained as such (the paper's DistilBERT / n-layer stand-in), and the static policy of the joint model
-out.static = {};
-for (const depth of numList(v.static!)) {
-  const m = await stage1(join(runDir, `static${depth}`), depth);
-  const r = await evalTest(m, { kind: 'full' });
-  (out.static as Record<string, unknown>)[depth] = { trainSeconds: m.seconds, ...summary(r) };
-  log(`static ${depth} layers: test ${r.score} at ${r.speedup.toFixed(2)}× (FLOPs vs a 12-layer model: ${(12 / depth).toFixed(2)}× in layers)`);
-  m.model.dispose();
-  save();
-}
-out.staticPolicy = {};
-for (const depth of [6, 4, 3]) (out.staticPolicy as Record<string, unknown>)[depth] = summary(await evalTest(s1, { kind: 'static', layers: depth }));
-save();
-
 // stage 2: self-sampling (official settings), the table, curves, windows, buckets, exit layers
 const s2 = await stage2('self-sampling', join(runDir, 'stage1'), {});
 const s2Full = await evalTest(s2, { kind: 'full' });
@@ -250,6 +239,20 @@ for (const w of numList(v.windows!)) {
   (s2Out.windows as unknown[]).push({ halfWidth: w, ...row });
   save();
 }
+
+// static baselines trained as such (the paper's DistilBERT / n-layer stand-in), and the static policy of the joint model
+out.static = {};
+for (const depth of numList(v.static!)) {
+  const m = await stage1(join(runDir, `static${depth}`), depth);
+  const r = await evalTest(m, { kind: 'full' });
+  (out.static as Record<string, unknown>)[depth] = { trainSeconds: m.seconds, ...summary(r) };
+  log(`static ${depth} layers: test ${r.score} at ${r.speedup.toFixed(2)}× (FLOPs vs a 12-layer model: ${(12 / depth).toFixed(2)}× in layers)`);
+  m.model.dispose();
+  save();
+}
+out.staticPolicy = {};
+for (const depth of [6, 4, 3]) (out.staticPolicy as Record<string, unknown>)[depth] = summary(await evalTest(s1, { kind: 'static', layers: depth }));
+save();
 
 // Figure 6: random exit layers in stage 2, against self-sampling and stage 1 (no stage 2)
 if (v.ablations) {

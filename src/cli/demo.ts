@@ -11,7 +11,7 @@ import { EarlyExitModel } from '../earlyexit/model.js';
 import { describePolicy, type ExitPolicy } from '../earlyexit/policy.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { type Command, layerColour, num, numList, parse, pct, Progress, reset, str, useColour , startBackend } from './common.js';
-import { runTraining } from './trainer.js';
+import { runTraining, stepsPerEpoch } from './trainer.js';
 
 const help = `Usage: offramp demo [options]        (also: npm start)
 
@@ -21,11 +21,11 @@ the target speedups, and prints test span F1 and FLOPs speedup for the full mode
 SENTEE and TOKEE, then one test sentence with the layer each word left at.
 
 The defaults finish in a few minutes on a 2-core CPU; every size is a flag.
-  --train N             training sentences (default 600)
+  --train N             training sentences (default 1000)
   --dev N               dev sentences, used for calibration (default 80)
   --test N              test sentences (default 200)
-  --layers N            (default 12)   --hidden H (default 32)   --heads A (default 2)
-  --epochs N            (default 4)    --lr X (default 2e-3)    --batch-pieces N (default 128)
+  --layers N            (default 12)   --hidden H (default 64)   --heads A (default 2)
+  --epochs N            (default 8)    --lr X (default 3e-3)    --batch-pieces N (default 256)
   --speedups LIST       calibration targets (default 2,3)
   --window k            TOKEE half-width (default 2)
   --seed N              task and model seed (default 1)
@@ -46,17 +46,17 @@ async function run(argv: string[]): Promise<void> {
   const t0 = performance.now();
   const seed = num(v, 'seed', 1, { int: true, min: 0 });
   const sizes = {
-    train: num(v, 'train', 600, { int: true, min: 1 }),
+    train: num(v, 'train', 1000, { int: true, min: 1 }),
     dev: num(v, 'dev', 80, { int: true, min: 1 }),
     test: num(v, 'test', 200, { int: true, min: 1 }),
   };
   const layers = num(v, 'layers', 12, { int: true, min: 1 });
-  const hidden = num(v, 'hidden', 32, { int: true, min: 1 });
+  const hidden = num(v, 'hidden', 64, { int: true, min: 1 });
   const heads = num(v, 'heads', 2, { int: true, min: 1 });
   if (hidden % heads !== 0) throw new Error(`--hidden ${hidden} is not divisible by --heads ${heads}`);
-  const epochs = num(v, 'epochs', 4, { int: true, min: 1 });
-  const lr = num(v, 'lr', 2e-3, { min: 0, above: true });
-  const batchPieces = num(v, 'batch-pieces', 128, { int: true, min: 3 });
+  const epochs = num(v, 'epochs', 8, { int: true, min: 1 });
+  const lr = num(v, 'lr', 3e-3, { min: 0, above: true });
+  const batchPieces = num(v, 'batch-pieces', 256, { int: true, min: 3 });
   const targets = numList(v, 'speedups', [2, 3], { min: 1 });
   const k = num(v, 'window', 2, { int: true, min: 0 });
   const quiet = v.quiet === true;
@@ -76,7 +76,7 @@ async function run(argv: string[]): Promise<void> {
   };
   log(`offramp demo: synthetic task (${sizes.train} train / ${sizes.dev} dev / ${sizes.test} test sentences, ${labels.size} labels, vocabulary ${tokenizer.size})`);
   log(`model: L=${layers} H=${hidden} heads=${heads}; joint training, ${epochs} epochs\n`);
-  const steps = Math.ceil(sizes.train / 10) * epochs; // rough: ~10 sentences per 128-piece batch
+  const steps = stepsPerEpoch(task.train, tokenizer, batchPieces) * epochs;
   await runTraining({
     model, tokenizer, labels, train: task.train, dev: task.dev, metric: 'f1', batchPieces, out,
     options: { epochs, lr, warmup: Math.round(0.1 * steps), seed },
