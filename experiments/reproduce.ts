@@ -3,7 +3,7 @@
 // numbers go to results/<dataset>/seed<N>.json, which experiments/report.ts turns into
 // docs/results.md and the SVG figures.
 //   node dist/experiments/reproduce.js conll --seed 1 --epochs 2
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +40,7 @@ const { values: v, positionals } = parseArgs({
     'build-vocab': { type: 'string', default: '20000' },
     static: { type: 'string', default: '6,4,3' },
     ablations: { type: 'boolean', default: false },
+    parts: { type: 'string', default: 'stage1,stage2,curve,windows,static,ablations' },
     window: { type: 'string', default: '2' },
     windows: { type: 'string', default: '0,1,2,3,5' },
     targets: { type: 'string', default: '2,3,4' },
@@ -56,6 +57,8 @@ const usage = `Usage: node dist/experiments/reproduce.js <${Object.keys(datasets
   --build-vocab N     whole words in the vocabulary built from training data
   --static 6,4,3      depths of the static baselines trained as such ('' to skip)
   --ablations         also train random-sampling stage 2 (Figure 6)
+  --parts LIST        which evaluations to (re)run: stage1,stage2,curve,windows,static,ablations; the
+                      others keep their values from an existing results JSON (checkpoints are reused)
   --window K          TOKEE half-width for the table;  --windows 0,1,2,3,5 for Figure 3
   --targets 2,3,4     FLOPs speedups to calibrate on dev;  --calib-dev N dev sentences used for it
   --max-sentences N   first N sentences of every split (smoke runs)
@@ -146,7 +149,10 @@ async function stage2(name: string, base: string, sampling: Partial<SelfSampling
 
 /** What a JSON row keeps of an evaluation. */
 function summary(r: EvalResult) {
-  return { score: r.score, speedup: r.speedup, officialSpeedup: r.officialSpeedup, seconds: r.seconds, exitHistogram: r.exitHistogram, meanExitLayer: r.meanExitLayer };
+  return {
+    score: r.score, speedup: r.speedup, officialSpeedup: r.officialSpeedup, seconds: r.seconds, exitHistogram: r.exitHistogram, meanExitLayer: r.meanExitLayer,
+    flops: r.flops, baselineFlops: r.baselineFlops, words: r.words,
+  };
 }
 
 /** Per-sentence FLOPs and scores of an evaluation by length bucket (Figure 5). */
@@ -198,7 +204,14 @@ const out: Record<string, unknown> = {
 };
 const resultsDir = join(v.results!, key);
 mkdirSync(resultsDir, { recursive: true });
-const save = () => writeFileSync(join(resultsDir, `seed${seed}.json`), `${JSON.stringify(out, null, 1)}\n`);
+const resultsFile = join(resultsDir, `seed${seed}.json`);
+const parts = new Set(v.parts!.split(','));
+// parts not rerun keep their numbers from an earlier run
+if (existsSync(resultsFile)) {
+  const before = JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>;
+  for (const [k, x] of Object.entries(before)) if (!(k in out)) out[k] = x;
+}
+const save = () => writeFileSync(resultsFile, `${JSON.stringify(out, null, 1)}\n`);
 
 const targets = numList(v.targets!);
 const k = Number(v.window);
@@ -208,60 +221,82 @@ const sentee: Extract<ExitPolicy, { kind: 'sentee' }> = { kind: 'sentee', thresh
 // stage 1 and its full-model and early-exit rows
 const s1 = await stage1(join(runDir, 'stage1'), 12);
 const metric = chooseMetric(s1.labels.labels);
-const full = await evalTest(s1, { kind: 'full' });
-out.stage1 = { trainSeconds: s1.seconds, full: summary(full), fullBuckets: byBucket(s1, full, metric) };
-log(`stage 1 full model: test ${full.score}`);
-(out.stage1 as Record<string, unknown>).sentee = await table(s1, sentee, targets);
-(out.stage1 as Record<string, unknown>).tokee = await table(s1, tokee(k), targets);
-save();
-
-// stage 2: self-sampling (official settings), the table, curves, windows, buckets, exit layers
-const s2 = await stage2('self-sampling', join(runDir, 'stage1'), {});
-const s2Full = await evalTest(s2, { kind: 'full' });
-const s2Out: Record<string, unknown> = { trainSeconds: s2.seconds, full: summary(s2Full), fullBuckets: byBucket(s2, s2Full, metric) };
-out.selfSampling = s2Out;
-s2Out.sentee = await table(s2, sentee, targets);
-s2Out.tokee = await table(s2, tokee(k), targets);
-save();
-const curve: Record<string, unknown[]> = { sentee: [], tokee: [] };
-for (const threshold of curveThresholds) {
-  for (const policy of [{ ...sentee, threshold }, { ...tokee(k), threshold }]) {
-    const r = await evalTest(s2, policy);
-    curve[policy.kind]!.push({ threshold, ...summary(r), buckets: byBucket(s2, r, metric) });
-  }
-  log(`  curve δ=${threshold}`);
-  s2Out.curve = curve;
+const { bert } = s1.model.cfg;
+out.shape = { layers: bert.layers, hidden: bert.hidden, ffn: bert.ffn, heads: bert.heads, labels: s1.model.cfg.numLabels };
+if (parts.has('stage1')) {
+  const full = await evalTest(s1, { kind: 'full' });
+  const o: Record<string, unknown> = { trainSeconds: s1.seconds, full: summary(full), fullBuckets: byBucket(s1, full, metric) };
+  out.stage1 = o;
+  log(`stage 1 full model: test ${full.score}`);
+  o.sentee = await table(s1, sentee, targets);
+  o.tokee = await table(s1, tokee(k), targets);
   save();
 }
-s2Out.windows = [];
-for (const w of numList(v.windows!)) {
-  const [row] = w === k ? [(s2Out.tokee as { target: number }[]).find((r) => r.target === 3)] : await table(s2, tokee(w), [3]);
-  (s2Out.windows as unknown[]).push({ halfWidth: w, ...row });
-  save();
+
+// stage 2: self-sampling (official settings), the table, curves, windows, buckets, exit layers
+let s2: Trained | null = null;
+if (parts.has('stage2') || parts.has('curve') || parts.has('windows')) {
+  s2 = await stage2('self-sampling', join(runDir, 'stage1'), {});
+  const s2Out = (out.selfSampling ?? {}) as Record<string, unknown>;
+  out.selfSampling = s2Out;
+  if (parts.has('stage2')) {
+    const s2Full = await evalTest(s2, { kind: 'full' });
+    Object.assign(s2Out, { trainSeconds: s2.seconds, full: summary(s2Full), fullBuckets: byBucket(s2, s2Full, metric) });
+    s2Out.sentee = await table(s2, sentee, targets);
+    s2Out.tokee = await table(s2, tokee(k), targets);
+    save();
+  }
+  if (parts.has('curve')) {
+    const curve: Record<string, unknown[]> = { sentee: [], tokee: [] };
+    for (const threshold of curveThresholds) {
+      for (const policy of [{ ...sentee, threshold }, { ...tokee(k), threshold }]) {
+        const r = await evalTest(s2, policy);
+        curve[policy.kind]!.push({ threshold, ...summary(r), buckets: byBucket(s2, r, metric) });
+      }
+      log(`  curve δ=${threshold}`);
+      s2Out.curve = curve;
+      save();
+    }
+  }
+  if (parts.has('windows')) {
+    const windows: unknown[] = [];
+    s2Out.windows = windows;
+    for (const w of numList(v.windows!)) {
+      const same = w === k ? (s2Out.tokee as { target: number }[] | undefined)?.find((r) => r.target === 3) : undefined;
+      const [row] = same ? [same] : await table(s2, tokee(w), [3]);
+      windows.push({ halfWidth: w, ...row });
+      save();
+    }
+  }
 }
 
 // static baselines trained as such (the paper's DistilBERT / n-layer stand-in), and the static policy of the joint model
-out.static = {};
-for (const depth of numList(v.static!)) {
-  const m = await stage1(join(runDir, `static${depth}`), depth);
-  const r = await evalTest(m, { kind: 'full' });
-  (out.static as Record<string, unknown>)[depth] = { trainSeconds: m.seconds, ...summary(r) };
-  log(`static ${depth} layers: test ${r.score} at ${r.speedup.toFixed(2)}× (FLOPs vs a 12-layer model: ${(12 / depth).toFixed(2)}× in layers)`);
-  m.model.dispose();
+if (parts.has('static')) {
+  out.static = {};
+  for (const depth of numList(v.static!)) {
+    const m = await stage1(join(runDir, `static${depth}`), depth);
+    const r = await evalTest(m, { kind: 'full' });
+    // FLOPs speedup against the 12-layer full model: its baseline is this model's with 12 − depth more layers
+    const perLayer = (r.baselineFlops - 2 * bert.hidden * m.model.cfg.numLabels * r.words) / depth;
+    const speedupVs12 = (r.baselineFlops + (12 - depth) * perLayer) / r.flops;
+    (out.static as Record<string, unknown>)[depth] = { trainSeconds: m.seconds, ...summary(r), speedup: speedupVs12, ownSpeedup: r.speedup };
+    log(`static ${depth} layers: test ${r.score} at ${speedupVs12.toFixed(2)}× against the 12-layer model`);
+    m.model.dispose();
+    save();
+  }
+  out.staticPolicy = {};
+  for (const depth of [6, 4, 3]) (out.staticPolicy as Record<string, unknown>)[depth] = summary(await evalTest(s1, { kind: 'static', layers: depth }));
   save();
 }
-out.staticPolicy = {};
-for (const depth of [6, 4, 3]) (out.staticPolicy as Record<string, unknown>)[depth] = summary(await evalTest(s1, { kind: 'static', layers: depth }));
-save();
 
 // Figure 6: random exit layers in stage 2, against self-sampling and stage 1 (no stage 2)
-if (v.ablations) {
-  s2.model.dispose();
+if (v.ablations && parts.has('ablations')) {
+  s2?.model.dispose();
   const rnd = await stage2('random-sampling', join(runDir, 'stage1'), { exitSource: 'random' });
   out.randomSampling = { trainSeconds: rnd.seconds, full: summary(await evalTest(rnd, { kind: 'full' })), tokee: await table(rnd, tokee(k), targets) };
   save();
 }
-out.totalMinutes = (performance.now() - started) / 60000;
+out.totalMinutes = (Number(out.totalMinutes) || 0) * (parts.size < 6 ? 1 : 0) + (performance.now() - started) / 60000;
 save();
 log(`done: ${join(resultsDir, `seed${seed}.json`)}`);
 process.exit(0);

@@ -1,0 +1,122 @@
+// Turns results/<dataset>/seed<N>.json (written by experiments/reproduce.ts) into docs/results.md's
+// tables and the SVG figures in docs/figures/. Numbers are copied, never typed.
+//   node dist/experiments/report.js [--results results] [--out docs]
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { lineChart, type Series } from '../src/cli/svg.js';
+
+const { values: v } = parseArgs({ options: { results: { type: 'string', default: 'results' }, out: { type: 'string', default: 'docs' } } });
+
+interface Summary { score: number | null; speedup: number; officialSpeedup: number; seconds: number; exitHistogram: number[]; meanExitLayer: number }
+interface Row { target: number; threshold: number; dev: { speedup: number; score: number | null; reached: boolean }; test: Summary }
+interface Bucket { bucket: string; sentences: number; score: number | null; speedup: number }
+interface CurvePoint extends Summary { threshold: number; buckets: Bucket[] }
+interface Result {
+  dataset: string; name: string; task: string; seed: number; machine: { cpus: number; cpu?: string; node: string };
+  args: Record<string, unknown>; sizes: Record<string, number>; totalMinutes?: number;
+  stage1?: { trainSeconds: number; full: Summary; fullBuckets: Bucket[]; sentee?: Row[]; tokee?: Row[] };
+  selfSampling?: { trainSeconds: number; full: Summary; fullBuckets: Bucket[]; sentee?: Row[]; tokee?: Row[]; curve?: { sentee: CurvePoint[]; tokee: CurvePoint[] }; windows?: (Row & { halfWidth: number })[] };
+  static?: Record<string, Summary & { trainSeconds: number }>;
+  staticPolicy?: Record<string, Summary>;
+  randomSampling?: { trainSeconds: number; full: Summary; tokee: Row[] };
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (100 * x).toFixed(2));
+const times = (x: number) => `${x.toFixed(2)}×`;
+/** mean ± spread (half the range) over seeds */
+function agg(xs: (number | null | undefined)[], f: (x: number) => string): string {
+  const ok = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  if (ok.length === 0) return '–';
+  const mean = ok.reduce((a, b) => a + b, 0) / ok.length;
+  if (ok.length === 1) return f(mean);
+  return `${f(mean)} ± ${f((Math.max(...ok) - Math.min(...ok)) / 2)}`;
+}
+
+const figDir = join(v.out!, 'figures');
+mkdirSync(figDir, { recursive: true });
+const md: string[] = [];
+const sets = existsSync(v.results!) ? readdirSync(v.results!).filter((d) => readdirSync(join(v.results!, d)).some((f) => /^seed\d+\.json$/.test(f))) : [];
+for (const set of sets) {
+  const runs: Result[] = readdirSync(join(v.results!, set)).filter((f) => /^seed\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(v.results!, set, f), 'utf8')));
+  const r0 = runs[0]!;
+  md.push(`## ${r0.name} (${r0.task})`, '');
+  md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, trained from scratch (vocabulary built from the training set); stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr}, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
+  md.push('| model | policy | target | test score | FLOPs speedup | official (MACs) | mean exit layer |', '|---|---|---|---|---|---|---|');
+  const line = (model: string, policy: string, target: string, pick: (r: Result) => Summary | undefined) =>
+    md.push(`| ${model} | ${policy} | ${target} | ${agg(runs.map((r) => pick(r)?.score), pct)} | ${agg(runs.map((r) => pick(r)?.speedup), times)} | ${agg(runs.map((r) => pick(r)?.officialSpeedup), times)} | ${agg(runs.map((r) => pick(r)?.meanExitLayer), (x) => x.toFixed(2))} |`);
+  line('stage 1', 'full (12 layers)', '1×', (r) => r.stage1?.full);
+  line('stage 2 (self-sampling)', 'full (12 layers)', '1×', (r) => r.selfSampling?.full);
+  for (const d of ['6', '4', '3']) if (runs.some((r) => r.static?.[d])) line(`static, ${d} layers trained as such`, 'full', `${12 / Number(d)}×`, (r) => r.static?.[d]);
+  for (const d of ['6', '4', '3']) if (runs.some((r) => r.staticPolicy?.[d])) line('stage 1', `static exit at layer ${d}`, `${12 / Number(d)}×`, (r) => r.staticPolicy?.[d]);
+  for (const [model, key] of [['stage 1', 'stage1'], ['stage 2 (self-sampling)', 'selfSampling']] as const) {
+    for (const pol of ['sentee', 'tokee'] as const) {
+      for (const t of r0[key]?.[pol]?.map((x) => x.target) ?? []) {
+        line(model, pol === 'sentee' ? 'SENTEE' : `TOKEE k=${r0.args.window}`, `~${t}×`, (r) => r[key]?.[pol]?.find((x) => x.target === t)?.test);
+      }
+    }
+  }
+  for (const t of r0.randomSampling?.tokee.map((x) => x.target) ?? []) line('stage 2 (random exit layers)', `TOKEE k=${r0.args.window}`, `~${t}×`, (r) => r.randomSampling?.tokee.find((x) => x.target === t)?.test);
+  md.push('');
+
+  // Figure 2: score vs speedup
+  const ss = r0.selfSampling;
+  if (ss?.curve) {
+    const series: Series[] = [
+      { name: 'SENTEE', points: [...ss.curve.sentee.map((p) => [p.speedup, 100 * (p.score ?? NaN)] as [number, number])].sort((a, b) => a[0] - b[0]) },
+      { name: `TOKEE k=${r0.args.window}`, points: [...ss.curve.tokee.map((p) => [p.speedup, 100 * (p.score ?? NaN)] as [number, number])].sort((a, b) => a[0] - b[0]) },
+    ];
+    const statics = ['6', '4', '3'].filter((d) => r0.static?.[d]).map((d) => [r0.static![d]!.speedup, 100 * (r0.static![d]!.score ?? NaN)] as [number, number]);
+    if (statics.length) series.push({ name: 'static (trained)', points: statics.sort((a, b) => a[0] - b[0]) });
+    writeFileSync(join(figDir, `fig2-${set}.svg`), lineChart(series, { title: `${r0.name}: score vs FLOPs speedup (test, seed ${r0.seed})`, xLabel: 'FLOPs speedup', yLabel: r0.task }));
+    md.push(`![Figure 2 analogue](figures/fig2-${set}.svg)`, '');
+  }
+  // Figure 3: window sizes at ~3×
+  if (ss?.windows?.length) {
+    md.push('Window size (TOKEE half-width k, threshold chosen on dev for ~3×):', '', '| k | test score | FLOPs speedup |', '|---|---|---|');
+    for (const w of ss.windows) md.push(`| ${w.halfWidth} | ${pct(w.test?.score)} | ${w.test ? times(w.test.speedup) : '–'} |`);
+    md.push('');
+    writeFileSync(join(figDir, `fig3-${set}.svg`), lineChart([{ name: 'TOKEE at ~3×', points: ss.windows.filter((w) => w.test).map((w) => [w.halfWidth, 100 * (w.test.score ?? NaN)]) }], { title: `${r0.name}: window half-width k at ~3× (test)`, xLabel: 'k', yLabel: r0.task }));
+  }
+  // Figure 5: highest speedup with < 1 point drop per length bucket
+  if (ss?.curve && ss.fullBuckets) {
+    md.push('Highest speedup with less than 1 point drop, by sentence length (test, from the curve points):', '', '| words | sentences | full score | SENTEE | TOKEE |', '|---|---|---|---|---|');
+    const best = (pts: CurvePoint[], b: number) => {
+      const base = ss.fullBuckets[b]!.score ?? 0;
+      const ok = pts.map((p) => p.buckets[b]!).filter((x) => x.score !== null && x.score >= base - 0.01);
+      return ok.length ? Math.max(...ok.map((x) => x.speedup)) : 1;
+    };
+    const rows = ss.fullBuckets.map((fb, b) => ({ bucket: fb.bucket, n: fb.sentences, full: fb.score, sentee: best(ss.curve!.sentee, b), tokee: best(ss.curve!.tokee, b) }));
+    for (const r of rows) md.push(`| ${r.bucket} | ${r.n} | ${pct(r.full)} | ${times(r.sentee)} | ${times(r.tokee)} |`);
+    md.push('');
+    writeFileSync(join(figDir, `fig5-${set}.svg`), lineChart([
+      { name: 'SENTEE', points: rows.map((r, i) => [i + 1, r.sentee]) },
+      { name: 'TOKEE', points: rows.map((r, i) => [i + 1, r.tokee]) },
+    ], { title: `${r0.name}: best speedup with <1 point drop by length bucket (${rows.map((r) => r.bucket).join(', ')})`, xLabel: 'length bucket', yLabel: 'FLOPs speedup' }));
+  }
+  // Figure 6: self-sampling vs random exit layers vs no stage 2
+  if (r0.randomSampling && ss?.tokee && r0.stage1?.tokee) {
+    const pts = (rows: Row[]) => rows.map((x) => [x.test.speedup, 100 * (x.test.score ?? NaN)] as [number, number]).sort((a, b) => a[0] - b[0]);
+    writeFileSync(join(figDir, `fig6-${set}.svg`), lineChart([
+      { name: 'self-sampling', points: pts(ss.tokee) },
+      { name: 'random exit layers', points: pts(r0.randomSampling.tokee) },
+      { name: 'no stage 2', points: pts(r0.stage1.tokee) },
+    ], { title: `${r0.name}: stage 2 variants, TOKEE (test)`, xLabel: 'FLOPs speedup', yLabel: r0.task }));
+    md.push(`![Figure 6 analogue](figures/fig6-${set}.svg)`, '');
+  }
+  // Figure 7: exit layer distribution at each target
+  if (ss?.tokee) {
+    writeFileSync(join(figDir, `fig7-${set}.svg`), lineChart(ss.tokee.map((x) => {
+      const total = x.test.exitHistogram.reduce((a, b) => a + b, 0);
+      return { name: `TOKEE ~${x.target}×`, points: x.test.exitHistogram.map((c, l) => [l + 1, (100 * c) / Math.max(1, total)] as [number, number]) };
+    }), { title: `${r0.name}: exit layers of words (test)`, xLabel: 'exit layer', yLabel: '% of words' }));
+    md.push(`![Figure 7 analogue](figures/fig7-${set}.svg)`, '');
+  }
+}
+const header = `# Results on real data
+
+Generated by \`node dist/experiments/report.js\` from the JSON files in \`results/\`, which
+\`node dist/experiments/reproduce.js <set> …\` writes (the exact arguments are in each JSON's \`args\`).
+`;
+writeFileSync(join(v.out!, 'results-tables.md'), `${header}\n${md.join('\n')}\n`);
+console.log(`wrote ${join(v.out!, 'results-tables.md')} and ${sets.length} data sets' figures in ${figDir}`);
