@@ -2,7 +2,8 @@
 // a fraction of the probe measured in the same run (timings on a shared machine are only comparable
 // side by side).
 import { Bench } from 'tinybench';
-import type { MatmulArgs } from '../src/backend/backend.js';
+import type { MatmulArgs, Storage } from '../src/backend/backend.js';
+import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { fastMatmulOptions, fastMatmulReady, matmulFast, peakLoop } from '../src/backend/cpu/matmul-fast.js';
 import { matmulRef } from '../src/ops/matmul.js';
 import type { BenchContext, Row, Section } from './run.js';
@@ -74,4 +75,62 @@ const matmulSection: Section = {
   },
 };
 
-export const cpuSections: Section[] = [matmulSection];
+/** The SIMD row kernels against the reference loops, through the backend (f32 storage on the wasm heap for the fast one). */
+const rowsSection: Section = {
+  name: 'cpu: row kernels f32',
+  note: 'median ms per call through the CPU backend: `reference` = OFFRAMP_CPU_REF loops on plain arrays, `fast` = wasm SIMD on heap storage (1 thread; attention uses the matmul pool), `fast, JS softmax` = the same without the SIMD softmax; shapes of the model benchmark (T = 512 tokens, H = 256, FFN = 1024).',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    const rows: Row[] = [];
+    const T = 512;
+    const H = 256;
+    const F = 1024;
+    const nParams = 3_500_000;
+    const impls = [
+      ['reference', createCpuBackend({ fast: false })],
+      ['fast', createCpuBackend({ fast: true })],
+      ['fast, JS softmax', createCpuBackend({ fast: true, skip: ['softmax'] })],
+    ] as const;
+    for (const [impl, be] of impls) {
+      const attentionOnly = impl === 'fast, JS softmax';
+      const x = be.fromArray(rand(T * F, 1));
+      const y = be.fromArray(rand(T * F, 2));
+      const bias = be.fromArray(rand(F, 3));
+      const h = be.fromArray(rand(T * H, 4));
+      const g = be.fromArray(rand(H, 5));
+      const probs = be.fromArray(rand(32 * 64 * 64, 6));
+      const big = [7, 8, 9, 10].map((seed) => be.fromArray(rand(nParams, seed).map(Math.abs)));
+      const adam = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, bc1: 0.1, bc2: 0.01 };
+      const t = (fn: () => Storage | Storage[] | void) => medianMs(() => {
+        const r = fn();
+        for (const s of r === undefined ? [] : Array.isArray(r) ? r : [r]) be.free(s);
+      }, ctx.quick ? 50 : 400, 5);
+      const cases: [string, () => Storage | Storage[] | void][] = [
+        [`add [${T}, ${F}] + [${T}, ${F}]`, () => be.binary('add', x, y, [T, F], [F, 1], [F, 1])],
+        [`add [${T}, ${F}] + [${F}] (bias)`, () => be.binary('add', x, bias, [T, F], [F, 1], [0, 1])],
+        [`mul [${T}, ${F}] · scalar`, () => be.binary('mul', x, g, [T, F], [F, 1], [0, 0])],
+        [`gelu [${T}, ${F}]`, () => be.unary('gelu', x, 0)],
+        [`geluGrad [${T}, ${F}]`, () => be.unary('geluGrad', x, 0)],
+        [`layerNorm [${T}, ${H}]`, () => Object.values(be.layerNorm(h, g, g, T, H, 1e-12))],
+        [`layerNorm forward + backward [${T}, ${H}]`, () => {
+          const f = be.layerNorm(h, g, g, T, H, 1e-12);
+          const d = be.layerNormBackward(h, h, g, f.mean, f.rstd, T, H);
+          return [f.y, f.mean, f.rstd, d.dx, d.dgamma, d.dbeta];
+        }],
+        [`adamw ${nParams / 1e6}M params`, () => be.adamw(big[0]!, big[1]!, big[2]!, big[3]!, adam)],
+      ];
+      if (!attentionOnly) for (const [name, fn] of cases) rows.push({ case: name, impl, 'median ms': t(fn) });
+      // softmax rows inside attention: exercised through attention (B = 8 segments of 64, 4 heads)
+      const q = be.fromArray(rand(T * H, 11));
+      const segs = be.fromArray(Int32Array.from({ length: 8 * 5 }, (_, i) => {
+        const s = Math.floor(i / 5);
+        return [s * 64, s * 64 + 64, s * 64, s * 64 + 64, s * 4 * 64 * 64][i % 5]!;
+      }));
+      const args = { m: T, n: T, hidden: H, heads: 4, segments: 8, probsSize: 8 * 4 * 64 * 64, scale: 1 / 8 };
+      rows.push({ case: 'attention forward (8 × 64 tokens, 4 heads)', impl, 'median ms': t(() => Object.values(be.attention(q, q, q, segs, args))) });
+      for (const s of [x, y, bias, h, g, probs, q, segs, ...big]) be.free(s);
+    }
+    return rows;
+  },
+};
+
+export const cpuSections: Section[] = [matmulSection, rowsSection];

@@ -4,6 +4,7 @@
 // Sections are independent; add one by appending to `sections` below.
 import { writeFileSync } from 'node:fs';
 import { cpuSections } from './cpu.js';
+import { earlyExitSection } from './earlyexit.js';
 import { gpujsSection } from './gpujs.js';
 import { modelSections } from './model.js';
 
@@ -28,6 +29,7 @@ export const sections: Section[] = [
   ...cpuSections,
   gpujsSection,
   ...modelSections,
+  earlyExitSection,
 ];
 
 function cell(v: string | number | undefined): string {

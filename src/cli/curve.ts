@@ -2,7 +2,7 @@
 // at several window sizes; writes PREFIX.json and PREFIX.svg.
 import { evaluate, type EvalResult } from '../earlyexit/evaluate.js';
 import type { ExitPolicy } from '../earlyexit/policy.js';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { type Command, copyFromFlags, num, numList, parse, pct, Progress, required, resultJson , startBackend } from './common.js';
 import { checkpointMetric, dataOptions, loadModel, readEvalData } from './eval.js';
 import { lineChart, type Series } from './svg.js';

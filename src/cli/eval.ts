@@ -1,5 +1,6 @@
 // offramp eval: score one exit policy on a labelled file, with FLOPs speedup, time and exit layers.
-import { writeFileAtomic, loadCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { evaluate, type Metric } from '../earlyexit/evaluate.js';
 import { conllevalReport } from '../metrics/conlleval.js';
 import type { Sentence } from '../data/sentence.js';

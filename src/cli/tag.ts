@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Sentence } from '../data/sentence.js';
 import { evaluate } from '../earlyexit/evaluate.js';
-import { writeFileAtomic } from '../io/checkpoint.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import {
   type Command, copyFromFlags, layerColour, num, parse, policyFromFlags, policyHelpText, policyOptions, readPlainSentences, readTextFile,
   required, reset, str, useColour, startBackend,

@@ -8,13 +8,14 @@
 // half-way through an overwrite is detected on load instead of silently mixing two models.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LabelSet } from '../data/sentence.js';
 import { WordPiece, readVocabFile } from '../data/wordpiece.js';
 import type { BertConfig } from '../nn/bert.js';
 import type { ParamStore } from '../nn/module.js';
 import { EarlyExitModel, type LabelerConfig } from '../earlyexit/model.js';
+import { writeFileAtomic } from './atomic.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor, type TensorToWrite } from './safetensors.js';
 
 export const checkpointFormat = 'offramp-labeler';
@@ -39,24 +40,6 @@ export interface Checkpoint {
   config: CheckpointConfig;
   /** tensors in model.safetensors that the model has no parameter for (ignored) */
   extraTensors: string[];
-}
-
-/** Writes `text` to `path` atomically (temporary file in the same directory, fsync, rename). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new Error(`${path}: write failed (${(err as Error).message})`, { cause: err });
-  }
 }
 
 function linesFile(lines: readonly string[], what: string): string {

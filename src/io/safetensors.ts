@@ -3,9 +3,8 @@
 // then the raw little-endian tensor bytes, with offsets relative to the end of the header. As in the
 // reference implementation, the tensors must tile the data region exactly: no overlap, no gap, no
 // trailing bytes. Floats are read into Float32Array, integers into Int32Array; F32 and I32 are written.
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic.js';
 
 export type ReadDtype = 'F32' | 'F64' | 'F16' | 'BF16' | 'I32' | 'I64';
 
@@ -207,25 +206,11 @@ export async function readSafetensors(path: string): Promise<Safetensors> {
   return parseSafetensors(await readFile(path), path);
 }
 
-/** Writes atomically: a temporary file in the same directory, flushed, then renamed over `path`. */
+/** Writes atomically (see atomic.ts). */
 export async function writeSafetensors(
   path: string,
   tensors: ReadonlyMap<string, TensorToWrite>,
   metadata?: Readonly<Record<string, string>>,
 ): Promise<void> {
-  const bytes = serializeSafetensors(tensors, path, metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new Error(`${path}: write failed (${(err as Error).message})`, { cause: err });
-  }
+  await writeFileAtomic(path, serializeSafetensors(tensors, path, metadata));
 }

@@ -9,6 +9,7 @@ import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import { fastMatmulOptions, fastMatmulReady, matmulFast, peakLoop } from '../../src/backend/cpu/matmul-fast.js';
 import { KC, MC } from '../../src/backend/cpu/gemm.js';
 import { kernelModule } from '../../src/backend/cpu/wasm-kernels.js';
+import { wasmHeap } from '../../src/backend/cpu/heap.js';
 import { matmulRef } from '../../src/ops/matmul.js';
 
 /** f32 unit roundoff */
@@ -79,6 +80,32 @@ test('fast matmul matches the reference on random shapes (odd, 1, empty; both tr
   } finally {
     fastMatmulOptions.minParallelFlops = saved;
   }
+});
+
+test('fast matmul reads heap operands in place and writes a heap result in place (odd sizes, 1, empty)', async () => {
+  await fastMatmulReady();
+  const heap = wasmHeap();
+  const blocks = heap.liveBlocks;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 29 }), fc.integer({ min: 0, max: 29 }), fc.integer({ min: 0, max: 29 }),
+      fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2 }), fc.nat(),
+      (batch, m, k, n, tA, tB, threads, seed) => {
+        const args = argsOf(batch, m, k, n, tA, tB, false, seed % 3 === 0);
+        const [a, b] = inputs(args, seed);
+        const [ha, hb, out] = [heap.f32(a.length), heap.f32(b.length), heap.f32(batch * m * n)];
+        ha.set(a);
+        hb.set(b);
+        out.fill(NaN); // every element must be written
+        assert.equal(matmulFast(ha, hb, args, threads, out), out);
+        assertMatmulClose(a, b, args, out, JSON.stringify({ ...args, threads, heap: true }));
+        assert.deepEqual(ha, a, 'operands untouched');
+        for (const v of [ha, hb, out]) heap.release(v);
+      },
+    ),
+    { numRuns: 200 },
+  );
+  assert.equal(heap.liveBlocks, blocks, 'temporary blocks (scratch, copies) were all released');
 });
 
 test('fast matmul handles blocks past KC and MC, edge tiles and column blocks, every transpose', async () => {

@@ -1,6 +1,6 @@
 // The task loop of the fast f32 matmul, run by the calling thread and by every pool worker over one
-// shared WebAssembly memory. The caller copies A and B in, describes the job in the control block and
-// bumps SEQ; every thread then claims tasks (a group of batches × a block of output columns) until none
+// shared WebAssembly memory (the CPU backend's f32 heap, so A, B and C are already there). The caller
+// describes the job in the control block and bumps SEQ; every thread then claims tasks (a group of batches × a block of output columns) until none
 // are left. Each output element is computed by one task with a fixed summation order, so results do
 // not depend on how many threads ran or which thread took which task.
 import { MR, NR, EDGE_TILE_BYTES, type MatmulExports } from './wasm-kernels.js';
@@ -20,7 +20,7 @@ export const C = {
   AI: 14, AK: 15, BK: 16, BJ: 17,
   COL_BLOCK: 18, N_COL_BLOCKS: 19, BATCH_GROUP: 20,
   SCRATCH: 21, SCRATCH_STRIDE: 22,
-  /** tasks whose inputs the caller has copied in so far (it copies in task order while others work) */
+  /** tasks whose inputs are ready (all of them: operands live on the heap) */
   COPIED: 23,
   /** 0: matmul tasks; 1: each task runs the peak probe loop for ITERS iterations */
   KIND: 24,

@@ -1,9 +1,11 @@
-// The CPU backend: typed arrays in host memory. Kernels are the plain reference loops that live
-// beside each op (the oracle for every other backend; f64 for gradient checks always uses them),
-// except where a fast f32 version exists: matmul runs on WebAssembly SIMD over a worker pool
-// (matmul-fast.ts). Set OFFRAMP_CPU_REF=1 to use the reference loops only.
+// The CPU backend: typed arrays. Kernels are the plain reference loops that live beside each op (the
+// oracle for every other backend; f64 for gradient checks always uses them), except where a fast f32
+// version exists. In fast mode f32 storage lives on the shared WebAssembly heap (heap.ts), so the wasm
+// kernels read and write it in place: matmul (matmul-fast.ts, on a worker pool), attention
+// (attention-fast.ts) and the SIMD row kernels (rows-fast.ts). f64 and i32 stay plain typed arrays.
+// Set OFFRAMP_CPU_REF=1 to use the reference loops (and plain arrays) only.
 import type { AdamWArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
-import { allocArray, type DType, type TypedArray } from '../../tensor/dtype.js';
+import { allocArray, setF32Allocator, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { registerSyncCpu } from '../../tensor/engine.js';
 import { binaryRef, unaryRef, whereRef } from '../../ops/elementwise.js';
 import { reduceRef } from '../../ops/reduce.js';
@@ -14,7 +16,9 @@ import { adamwRef } from '../../optim/adamw.js';
 import { attentionBackwardRef, attentionRef } from '../../ops/attention.js';
 import { layerNormBackwardRef, layerNormRef } from '../../ops/layernorm.js';
 import { fastMatmulOptions, matmulFast } from './matmul-fast.js';
+import { wasmHeap } from './heap.js';
 import { attentionBackwardFast, attentionFast } from './attention-fast.js';
+import { adamwFast, binaryFast, layerNormBackwardFast, layerNormFast, unaryFast } from './rows-fast.js';
 
 export class CpuStorage implements Storage {
   constructor(readonly data: TypedArray) {}
@@ -33,74 +37,157 @@ function arr(s: Storage): TypedArray {
 /** f32 products below this many multiply-adds use the reference loop (the wasm setup costs more). */
 const MIN_FAST_MACS = 4096;
 
-function matmulCpu(a: TypedArray, b: TypedArray, args: MatmulArgs, fast: boolean): TypedArray {
-  if (fast && a instanceof Float32Array && b instanceof Float32Array && args.batch * args.m * args.n * args.k >= MIN_FAST_MACS) {
-    const out = matmulFast(a, b, args);
-    if (out) return out;
-  }
-  return matmulRef(a, b, args);
-}
+export type RowKernel = 'binary' | 'unary' | 'layerNorm' | 'adamw' | 'softmax';
 
 export interface CpuBackendOptions {
   /** use the fast kernels for f32 (default: true unless env OFFRAMP_CPU_REF=1) */
   fast?: boolean;
+  /** SIMD row kernels to leave on the reference loop (default: env OFFRAMP_CPU_SKIP, comma-separated; for benchmarks) */
+  skip?: readonly RowKernel[];
 }
 
 export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   const fast = opts.fast ?? process.env.OFFRAMP_CPU_REF !== '1';
   let live = 0;
+  // fast mode: every f32 result lives on the wasm heap. The reference loops get their f32 arrays from
+  // it through the allocArray hook while they run; arrays they allocated but did not return (scratch)
+  // go back to the heap when the kernel ends.
+  const heap = fast ? wasmHeap() : null;
+  const pending: Float32Array[] = [];
+  let depth = 0;
+  const hook = (size: number): Float32Array => {
+    const v = heap!.f32(size, true);
+    pending.push(v);
+    return v;
+  };
+  const run = <T>(kernel: () => T): T => {
+    if (!heap) return kernel();
+    const prev = setF32Allocator(hook);
+    depth++;
+    try {
+      return kernel();
+    } finally {
+      depth--;
+      setF32Allocator(prev);
+      if (depth === 0) {
+        for (const v of pending) heap.release(v);
+        pending.length = 0;
+      }
+    }
+  };
   const wrap = (data: TypedArray): Storage => {
     live++;
+    if (pending.length > 0) {
+      const i = pending.indexOf(data as Float32Array);
+      if (i >= 0) pending.splice(i, 1);
+    }
     return new CpuStorage(data);
   };
+  /** an uninitialised f32 heap array for a fast kernel's result */
+  const f32 = (size: number): Float32Array => heap!.f32(size);
+  const isF32 = (...xs: Storage[]) => heap !== null && xs.every((x) => arr(x) instanceof Float32Array);
+  const skip = new Set<string>(opts.skip ?? (process.env.OFFRAMP_CPU_SKIP ?? '').split(','));
+  const use = (k: RowKernel) => !skip.has(k);
+  const [useBinary, useUnary, useLayerNorm, useAdamw] = [use('binary'), use('unary'), use('layerNorm'), use('adamw')];
+  const useSoftmax = use('softmax');
+  const f32s = <T extends Storage[]>(...xs: T) => xs.map((x) => arr(x) as Float32Array) as { [K in keyof T]: Float32Array };
+
+  const matmul = (a: Storage, b: Storage, args: MatmulArgs): Storage => {
+    if (isF32(a, b) && args.batch * args.m * args.n * args.k >= MIN_FAST_MACS) {
+      const out = f32(args.batch * args.m * args.n);
+      if (matmulFast(arr(a) as Float32Array, arr(b) as Float32Array, args, fastMatmulOptions.threads, out)) return wrap(out);
+      heap!.release(out);
+    }
+    return run(() => wrap(matmulRef(arr(a), arr(b), args)));
+  };
+
+  const layerNormCpu = (x: Storage, gamma: Storage, beta: Storage, rows: number, h: number, eps: number) => run(() => {
+    const r = layerNormRef(arr(x), arr(gamma), arr(beta), rows, h, eps);
+    return { y: wrap(r.y), mean: wrap(r.mean), rstd: wrap(r.rstd) };
+  });
+  const layerNormBackwardCpu = (dy: Storage, x: Storage, gamma: Storage, mean: Storage, rstd: Storage, rows: number, h: number) => run(() => {
+    const r = layerNormBackwardRef(arr(dy), arr(x), arr(gamma), arr(mean), arr(rstd), rows, h);
+    return { dx: wrap(r.dx), dgamma: wrap(r.dgamma), dbeta: wrap(r.dbeta) };
+  });
+
   return {
     name: 'cpu',
     description: fast
-      ? `f32 matmul: wasm SIMD, ${fastMatmulOptions.threads} threads; other kernels: plain typed-array loops`
+      ? `f32 storage on a shared wasm heap; f32 matmul: wasm SIMD, ${fastMatmulOptions.threads} threads; f32 elementwise, GELU, layerNorm, softmax, AdamW: wasm SIMD`
       : 'plain typed-array loops, 1 thread',
-    fromArray: (data) => wrap(data),
-    fill: (dtype, size, value) => wrap(allocArray(dtype, size).fill(value)),
-    unary: (op: UnaryOp, x, param) => wrap(unaryRef(op, arr(x), param)),
-    binary: (op: BinaryOp, a, b, shape, as, bs) => wrap(binaryRef(op, arr(a), arr(b), shape, as, bs)),
-    where: (c, a, b, shape, cs, as, bs) => wrap(whereRef(arr(c), arr(a), arr(b), shape, cs, as, bs)),
-    reduce: (op: ReduceOp, x, outer, n, inner) => wrap(reduceRef(op, arr(x), outer, n, inner)),
-    strided: (x, shape, strides, offset) => wrap(stridedRef(arr(x), shape, strides, offset)),
-    writeStrided: (dst, x, shape, strides, offset) => writeStridedRef(arr(dst), arr(x), shape, strides, offset),
-    matmul: (a, b, args: MatmulArgs) => wrap(matmulCpu(arr(a), arr(b), args, fast)),
-    gatherRows: (x, idx, nIdx, cols) => wrap(gatherRowsRef(arr(x), arr(idx) as Int32Array, nIdx, cols)),
-    scatterAddRows: (src, idx, nIdx, rows, cols) => wrap(scatterAddRowsRef(arr(src), arr(idx) as Int32Array, nIdx, rows, cols)),
+    fromArray: (data) => {
+      if (!heap || !(data instanceof Float32Array)) return wrap(data);
+      const v = f32(data.length);
+      v.set(data);
+      return wrap(v);
+    },
+    fill: (dtype, size, value) => wrap(dtype === 'f32' && heap ? f32(size).fill(value) : allocArray(dtype, size).fill(value)),
+    unary: (op: UnaryOp, x, param) => {
+      if (useUnary && isF32(x)) {
+        const out = f32(x.size);
+        if (unaryFast(op, arr(x) as Float32Array, out)) return wrap(out);
+        heap!.release(out);
+      }
+      return run(() => wrap(unaryRef(op, arr(x), param)));
+    },
+    binary: (op: BinaryOp, a, b, shape, as, bs) => {
+      if (useBinary && isF32(a, b)) {
+        const out = f32(shape.reduce((p, d) => p * d, 1));
+        if (binaryFast(op, arr(a) as Float32Array, arr(b) as Float32Array, shape, as, bs, out)) return wrap(out);
+        heap!.release(out);
+      }
+      return run(() => wrap(binaryRef(op, arr(a), arr(b), shape, as, bs)));
+    },
+    where: (c, a, b, shape, cs, as, bs) => run(() => wrap(whereRef(arr(c), arr(a), arr(b), shape, cs, as, bs))),
+    reduce: (op: ReduceOp, x, outer, n, inner) => run(() => wrap(reduceRef(op, arr(x), outer, n, inner))),
+    strided: (x, shape, strides, offset) => run(() => wrap(stridedRef(arr(x), shape, strides, offset))),
+    writeStrided: (dst, x, shape, strides, offset) => run(() => writeStridedRef(arr(dst), arr(x), shape, strides, offset)),
+    matmul,
+    gatherRows: (x, idx, nIdx, cols) => run(() => wrap(gatherRowsRef(arr(x), arr(idx) as Int32Array, nIdx, cols))),
+    scatterAddRows: (src, idx, nIdx, rows, cols) => run(() => wrap(scatterAddRowsRef(arr(src), arr(idx) as Int32Array, nIdx, rows, cols))),
     cast: (x, dtype) => {
-      const out = allocArray(dtype, x.size);
+      const out = dtype === 'f32' && heap ? f32(x.size) : allocArray(dtype, x.size);
       out.set(arr(x));
       return wrap(out);
     },
     layerNorm: (x, gamma, beta, rows, h, eps) => {
-      const r = layerNormRef(arr(x), arr(gamma), arr(beta), rows, h, eps);
-      return { y: wrap(r.y), mean: wrap(r.mean), rstd: wrap(r.rstd) };
+      if (useLayerNorm && isF32(x, gamma, beta)) {
+        const [y, mean, rstd] = [f32(rows * h), f32(rows), f32(rows)];
+        if (layerNormFast(...f32s(x, gamma, beta), rows, h, eps, y, mean, rstd)) return { y: wrap(y), mean: wrap(mean), rstd: wrap(rstd) };
+        for (const v of [y, mean, rstd]) heap!.release(v);
+      }
+      return layerNormCpu(x, gamma, beta, rows, h, eps);
     },
     layerNormBackward: (dy, x, gamma, mean, rstd, rows, h) => {
-      const r = layerNormBackwardRef(arr(dy), arr(x), arr(gamma), arr(mean), arr(rstd), rows, h);
-      return { dx: wrap(r.dx), dgamma: wrap(r.dgamma), dbeta: wrap(r.dbeta) };
+      if (useLayerNorm && isF32(dy, x, gamma, mean, rstd)) {
+        const [dx, dgamma, dbeta] = [f32(rows * h), heap!.f32(h, true), heap!.f32(h, true)];
+        if (layerNormBackwardFast(...f32s(dy, x, gamma, mean, rstd), rows, h, dx, dgamma, dbeta)) return { dx: wrap(dx), dgamma: wrap(dgamma), dbeta: wrap(dbeta) };
+        for (const v of [dx, dgamma, dbeta]) heap!.release(v);
+      }
+      return layerNormBackwardCpu(dy, x, gamma, mean, rstd, rows, h);
     },
-    attention: (q, k, v, segs, args) => {
-      const [qa, ka, va] = [arr(q), arr(k), arr(v)];
-      const { out, probs } = fast && qa instanceof Float32Array && ka instanceof Float32Array && va instanceof Float32Array
-        ? attentionFast(qa, ka, va, arr(segs) as Int32Array, args)
-        : attentionRef(qa, ka, va, arr(segs) as Int32Array, args);
+    attention: (q, k, v, segs, args) => run(() => {
+      const { out, probs } = isF32(q, k, v)
+        ? attentionFast(arr(q) as Float32Array, arr(k) as Float32Array, arr(v) as Float32Array, arr(segs) as Int32Array, args, useSoftmax)
+        : attentionRef(arr(q), arr(k), arr(v), arr(segs) as Int32Array, args);
       return { out: wrap(out), probs: wrap(probs) };
-    },
-    attentionBackward: (g, q, k, v, probs, segs, args) => {
+    }),
+    attentionBackward: (g, q, k, v, probs, segs, args) => run(() => {
       const xs = [arr(g), arr(q), arr(k), arr(v), arr(probs)];
-      const r = fast && xs.every((x) => x instanceof Float32Array)
+      const r = isF32(g, q, k, v, probs)
         ? attentionBackwardFast(...(xs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), arr(segs) as Int32Array, args)
         : attentionBackwardRef(xs[0]!, xs[1]!, xs[2]!, xs[3]!, xs[4]!, arr(segs) as Int32Array, args);
       return { dq: wrap(r.dq), dk: wrap(r.dk), dv: wrap(r.dv) };
+    }),
+    adamw: (p, g, m, v, args: AdamWArgs) => {
+      if (useAdamw && isF32(p, g, m, v) && adamwFast(...f32s(p, g, m, v), args)) return;
+      adamwRef(arr(p), arr(g), arr(m), arr(v), args);
     },
-    adamw: (p, g, m, v, args: AdamWArgs) => adamwRef(arr(p), arr(g), arr(m), arr(v), args),
     read: async (x) => arr(x).slice(),
     readSync: (x) => arr(x).slice(),
-    free: () => {
+    free: (x) => {
       live--;
+      if (heap) heap.release(arr(x));
     },
     liveBuffers: () => live,
     sync: async () => {},

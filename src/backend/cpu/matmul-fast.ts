@@ -1,14 +1,15 @@
 // Fast f32 matmul for the CPU backend: WebAssembly SIMD micro-kernel (wasm-kernels.ts) with packed
 // panels and cache blocking, split over the calling thread and a persistent pool of workers that share
-// one WebAssembly memory (gemm.ts). Synchronous like every CPU kernel: the caller takes tasks itself
+// one WebAssembly memory (gemm.ts), which is also the CPU backend's f32 heap (heap.ts): operands and
+// result stay where they are. Synchronous like every CPU kernel: the caller takes tasks itself
 // and then blocks in Atomics.wait until the workers are done. Workers are unref()'d, so an idle pool
 // never keeps the process alive. Small products stay on the calling thread.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { MatmulArgs } from '../backend.js';
 import { C, MAX_TASKS, runTasks, scratchBytes } from './gemm.js';
-import { NR, PEAK_FLOPS_PER_ITER, instantiate, kernelModule, sharedMemory, MEMORY_MAX_PAGES, type MatmulExports } from './wasm-kernels.js';
-import type { WasmMemory } from './wasm-api.js';
+import { NR, PEAK_FLOPS_PER_ITER, instantiate, kernelModule, type MatmulExports } from './wasm-kernels.js';
+import { wasmHeap, type WasmHeap } from './heap.js';
 
 export interface FastMatmulOptions {
   /** threads in all, the caller included (default: env OFFRAMP_CPU_THREADS, else available cores, at most 8) */
@@ -31,7 +32,7 @@ export const fastMatmulOptions: FastMatmulOptions = {
 };
 
 interface State {
-  memory: WasmMemory;
+  heap: WasmHeap;
   w: MatmulExports;
   ctrl: Int32Array;
   workers: Worker[];
@@ -42,7 +43,8 @@ let state: State | null = null;
 
 function init(): State {
   if (state) return state;
-  const memory = sharedMemory(256);
+  const heap = wasmHeap();
+  const memory = heap.memory;
   const module = kernelModule();
   const ctrl = new Int32Array(new SharedArrayBuffer(C.SIZE * 4));
   const workers: Worker[] = [];
@@ -56,8 +58,13 @@ function init(): State {
     });
     workers.push(worker);
   }
-  state = { memory, w: instantiate(memory, module), ctrl, workers, seq: Atomics.load(ctrl, C.SEQ) };
+  state = { heap, w: instantiate(memory, module), ctrl, workers, seq: Atomics.load(ctrl, C.SEQ) };
   return state;
+}
+
+/** The kernel exports instantiated on the calling thread (over the shared heap). */
+export function kernels(): MatmulExports {
+  return init().w;
 }
 
 /** Start the worker pool now (it starts lazily otherwise) and resolve once every worker is ready. */
@@ -72,26 +79,21 @@ export function readyWorkers(): number {
   return state ? Atomics.load(state.ctrl, C.READY) : 0;
 }
 
-function ensureBytes(s: State, bytes: number): boolean {
-  const have = s.memory.buffer.byteLength;
-  if (bytes <= have) return true;
-  const pages = Math.ceil((bytes - have) / 65536);
-  if (have / 65536 + pages > MEMORY_MAX_PAGES) return false;
-  s.memory.grow(pages);
-  return true;
-}
-
 const roundUp = (x: number, r: number) => Math.ceil(x / r) * r;
 
 /**
- * out [batch, m, n] = op(a) @ op(b) in f32, same contract as matmulRef. Returns null when the problem
- * does not fit in the shared memory (the caller falls back to the reference loop).
+ * out [batch, m, n] = op(a) @ op(b) in f32, same contract as matmulRef. Operands that are views on the
+ * wasm heap (heap.ts) are read in place; others are copied into temporary heap blocks. The result is
+ * written straight into `out` when it is a heap view of length batch·m·n, else into a temporary block
+ * that is copied to `out` (or to a new array when `out` is not given). Returns null when the problem
+ * does not fit in the heap (the caller falls back to the reference loop).
  */
-export function matmulFast(a: Float32Array, b: Float32Array, p: MatmulArgs, threads = fastMatmulOptions.threads): Float32Array | null {
+export function matmulFast(a: Float32Array, b: Float32Array, p: MatmulArgs, threads = fastMatmulOptions.threads, out?: Float32Array): Float32Array | null {
   const { batch, m, k, n } = p;
   const total = batch * m * n;
-  if (total === 0 || k === 0) return new Float32Array(total);
+  if (total === 0 || k === 0) return out ? out.fill(0) : new Float32Array(total);
   const s = init();
+  const heap = s.heap;
   const flops = 2 * batch * m * n * k;
   const helpers = flops < fastMatmulOptions.minParallelFlops ? 0 : Math.min(threads - 1, Atomics.load(s.ctrl, C.READY));
   const nThreads = helpers + 1;
@@ -108,12 +110,27 @@ export function matmulFast(a: Float32Array, b: Float32Array, p: MatmulArgs, thre
 
   const aLen = p.aBatchStride === 0 ? m * k : batch * m * k;
   const bLen = p.bBatchStride === 0 ? k * n : batch * k * n;
-  const A = 64;
-  const B = roundUp(A + aLen * 4, 64);
-  const OUT = roundUp(B + bLen * 4, 64);
-  const SCRATCH = roundUp(OUT + total * 4, 64);
+  const temps: number[] = [];
+  const temp = (bytes: number): number => {
+    const off = heap.alloc(bytes);
+    if (off >= 0) temps.push(off);
+    return off;
+  };
+  const inPlace = (x: Float32Array) => heap.owns(x) && x.byteOffset % 4 === 0;
+  const aIn = inPlace(a);
+  const bIn = inPlace(b);
+  const A = aIn ? a.byteOffset : temp(aLen * 4);
+  const B = bIn ? b.byteOffset : temp(bLen * 4);
+  const direct = out !== undefined && out.length === total && heap.owns(out);
+  const OUT = direct ? out.byteOffset : temp(total * 4);
   const stride = scratchBytes(m, k, colBlock);
-  if (!ensureBytes(s, SCRATCH + nThreads * stride)) return null;
+  const SCRATCH = temp(nThreads * stride);
+  if (A < 0 || B < 0 || OUT < 0 || SCRATCH < 0) {
+    for (const t of temps) heap.free(t);
+    return null;
+  }
+  if (!aIn) heap.view(A, aLen).set(a.subarray(0, aLen));
+  if (!bIn) heap.view(B, bLen).set(b.subarray(0, bLen));
 
   const c = s.ctrl;
   c[C.A] = A; c[C.B] = B; c[C.OUT] = OUT; c[C.M] = m; c[C.K] = k; c[C.N] = n; c[C.BATCH] = batch;
@@ -123,41 +140,20 @@ export function matmulFast(a: Float32Array, b: Float32Array, p: MatmulArgs, thre
   c[C.BK] = p.transB ? 1 : n; c[C.BJ] = p.transB ? k : 1;
   c[C.COL_BLOCK] = colBlock; c[C.N_COL_BLOCKS] = ncb; c[C.BATCH_GROUP] = group;
   c[C.SCRATCH] = SCRATCH; c[C.SCRATCH_STRIDE] = stride;
-  const seq = startJob(s, 0, nTasks, 0);
-
-  // Copy the inputs in, task by task, so the workers start on the first tasks while the rest is copied.
-  const heap = new Float32Array(s.memory.buffer);
-  if (p.aBatchStride === 0) heap.set(a.subarray(0, m * k), A / 4);
-  for (let t = 0; t < nTasks; t++) {
-    const cb = t % ncb;
-    const b0 = Math.floor(t / ncb) * group;
-    const b1 = Math.min(b0 + group, batch);
-    if (cb === 0 && p.aBatchStride !== 0) heap.set(a.subarray(b0 * m * k, b1 * m * k), A / 4 + b0 * m * k);
-    if (p.bBatchStride !== 0 || b0 === 0) {
-      const j0 = cb * colBlock;
-      const nb = Math.min(colBlock, n - j0);
-      const [bb0, bb1] = p.bBatchStride === 0 ? [0, 1] : [b0, b1];
-      if (ncb === 1) heap.set(b.subarray(bb0 * k * n, bb1 * k * n), B / 4 + bb0 * k * n);
-      else if (p.transB) {
-        // op(b)'s columns j0..j0+nb are rows of the stored [n, k] matrix
-        for (let bb = bb0; bb < bb1; bb++) heap.set(b.subarray(bb * k * n + j0 * k, bb * k * n + (j0 + nb) * k), B / 4 + bb * k * n + j0 * k);
-      } else {
-        for (let bb = bb0; bb < bb1; bb++) {
-          for (let r = 0; r < k; r++) {
-            const o = bb * k * n + r * n + j0;
-            heap.set(b.subarray(o, o + nb), B / 4 + o);
-          }
-        }
-      }
-    }
-    Atomics.store(c, C.COPIED, t + 1);
-    if (t === 0 && helpers > 0) {
-      Atomics.store(c, C.SEQ, seq);
-      Atomics.notify(c, C.SEQ);
-    }
+  const seq = startJob(s, 0, nTasks, nTasks);
+  if (helpers > 0) {
+    Atomics.store(c, C.SEQ, seq);
+    Atomics.notify(c, C.SEQ);
   }
   finishJob(s, seq, nTasks);
-  return new Float32Array(s.memory.buffer, OUT, total).slice();
+  let result: Float32Array;
+  if (direct) result = out;
+  else if (out) {
+    out.set(heap.view(OUT, total));
+    result = out;
+  } else result = heap.view(OUT, total).slice();
+  for (const t of temps) heap.free(t);
+  return result;
 }
 
 function startJob(s: State, kind: number, nTasks: number, copied: number): number {

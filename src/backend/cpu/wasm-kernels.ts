@@ -9,6 +9,7 @@
 //     cross the edge of C go through a scratch tile so C needs no padding.
 import { encodeModule, F32, Fn, I32, Simd, V128 } from './wasm-encoder.js';
 import { WA, type WasmMemory, type WasmModule } from './wasm-api.js';
+import { adamwFn, binaryFn, binaryVec, layerNormBackwardFn, layerNormFn, softmaxFn, unaryFn, unaryVec } from './wasm-rows.js';
 
 export const MR = 4;
 export const NR = 8;
@@ -231,9 +232,15 @@ export interface MatmulExports {
   zero(dst: number, bytes: number): void;
   gemm(a: number, aPanel: number, b: number, bPanel: number, c: number, ldc: number, m: number, n: number, kc: number, first: number, scratch: number): void;
   peak(iters: number): number;
+  /** bin_<op>, un_<op>: see wasm-rows.ts */
+  [name: `bin_${string}` | `un_${string}`]: (...args: number[]) => void;
+  softmaxRows(x: number, rows: number, n: number, scale: number): void;
+  adamw(p: number, g: number, m: number, v: number, n2: number, b1: number, omb1: number, b2: number, omb2: number, lr: number, bc1: number, bc2: number, eps: number, decay: number): void;
+  layerNorm(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, h: number, eps: number): void;
+  layerNormBackward(dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number, dbeta: number, rows: number, h: number): void;
 }
 
-export const MEMORY_MAX_PAGES = 32768; // 2 GiB
+export const MEMORY_MAX_PAGES = 65536; // 4 GiB (addresses past 2^31 are negative as i32 and wrap back)
 
 let cached: WasmModule | null = null;
 export function kernelModule(mr = MR, nr = NR, unroll = UNROLL): WasmModule {
@@ -247,6 +254,13 @@ export function kernelModule(mr = MR, nr = NR, unroll = UNROLL): WasmModule {
         { name: 'zero', fn: zero() },
         { name: 'gemm', fn: gemm(mr, nr) },
         { name: 'peak', fn: peak() },
+        // appended after the matmul functions, whose indices `call` uses
+        ...Object.entries(binaryVec).map(([op, v]) => ({ name: `bin_${op}`, fn: binaryFn(v) })),
+        ...Object.entries(unaryVec).map(([op, v]) => ({ name: `un_${op}`, fn: unaryFn(v!) })),
+        { name: 'softmaxRows', fn: softmaxFn() },
+        { name: 'adamw', fn: adamwFn() },
+        { name: 'layerNorm', fn: layerNormFn() },
+        { name: 'layerNormBackward', fn: layerNormBackwardFn() },
       ],
     });
     const mod = new WA.Module(bytes);

@@ -1,0 +1,97 @@
+// JS side of the SIMD row kernels (wasm-rows.ts): decides whether a call can take the wasm path (f32
+// operands on the wasm heap, strides it handles) and describes it as pointers. Each function returns
+// false when it cannot, and the backend then runs the reference loop.
+import type { AdamWArgs, BinaryOp, UnaryOp } from '../backend.js';
+import { adamwRef } from '../../optim/adamw.js';
+import { wasmHeap } from './heap.js';
+import { kernels } from './matmul-fast.js';
+import { unaryVec } from './wasm-rows.js';
+
+const onHeap = (...xs: Float32Array[]): boolean => {
+  const h = wasmHeap();
+  return xs.every((x) => x.length === 0 || h.owns(x));
+};
+
+/**
+ * out = a op b over the broadcast `shape` (strides as/bs), as binaryRef. Axes of size 1 are dropped
+ * and neighbouring axes merged where both operands allow; the last two axes left go to one wasm call
+ * (rows × inner, inner strides 0 or 1), any further axes are looped here.
+ */
+export function binaryFast(op: BinaryOp, a: Float32Array, b: Float32Array, shape: readonly number[], as: readonly number[], bs: readonly number[], out: Float32Array): boolean {
+  if (!onHeap(a, b, out)) return false;
+  if (out.length === 0) return true;
+  // merged axes, innermost first: [size, a stride, b stride]
+  const dims: [number, number, number][] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = dims[dims.length - 1];
+    if (last && as[d] === last[1] * last[0] && bs[d] === last[2] * last[0]) last[0] *= size;
+    else dims.push([size, as[d]!, bs[d]!]);
+  }
+  const [n, ai, bi] = dims[0] ?? [1, 0, 0];
+  if ((ai !== 0 && ai !== 1) || (bi !== 0 && bi !== 1)) return false;
+  const [rows, aRow, bRow] = dims[1] ?? [1, 0, 0];
+  const fn = kernels()[`bin_${op}`]!;
+  const outer = dims.slice(2);
+  const block = n * rows;
+  if (outer.length === 0) {
+    fn(out.byteOffset, a.byteOffset, ai, aRow * 4, b.byteOffset, bi, bRow * 4, n, rows);
+    return true;
+  }
+  // odometer over the outer axes
+  const idx = new Array<number>(outer.length).fill(0);
+  let ao = 0;
+  let bo = 0;
+  for (let o = 0; o < out.length; o += block) {
+    fn(out.byteOffset + o * 4, a.byteOffset + ao * 4, ai, aRow * 4, b.byteOffset + bo * 4, bi, bRow * 4, n, rows);
+    for (let d = 0; d < outer.length; d++) {
+      const [size, sa, sb] = outer[d]!;
+      idx[d]!++;
+      ao += sa;
+      bo += sb;
+      if (idx[d]! < size) break;
+      ao -= sa * size;
+      bo -= sb * size;
+      idx[d] = 0;
+    }
+  }
+  return true;
+}
+
+export function unaryFast(op: UnaryOp, x: Float32Array, out: Float32Array): boolean {
+  if (!unaryVec[op] || !onHeap(x, out)) return false;
+  if (out.length > 0) kernels()[`un_${op}`]!(out.byteOffset, x.byteOffset, x.length);
+  return true;
+}
+
+/** In place: each row of x [rows, n] becomes softmax(scale·row). n must be a multiple of 4. */
+export function softmaxRowsFast(x: Float32Array, rows: number, n: number, scale: number): boolean {
+  if (n % 4 !== 0 || !onHeap(x)) return false;
+  if (rows * n > 0) kernels().softmaxRows(x.byteOffset, rows, n, scale);
+  return true;
+}
+
+export function adamwFast(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, a: AdamWArgs): boolean {
+  if (!onHeap(p, g, m, v)) return false;
+  const n2 = p.length & ~1;
+  if (n2 > 0) {
+    kernels().adamw(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n2, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2,
+      a.lr, a.bc1, a.bc2, a.eps, 1 - a.lr * a.weightDecay);
+  }
+  if (n2 < p.length) adamwRef(p.subarray(n2), g.subarray(n2), m.subarray(n2), v.subarray(n2), a);
+  return true;
+}
+
+export function layerNormFast(x: Float32Array, gamma: Float32Array, beta: Float32Array, rows: number, h: number, eps: number, y: Float32Array, mean: Float32Array, rstd: Float32Array): boolean {
+  if (h % 4 !== 0 || h === 0 || !onHeap(x, gamma, beta, y, mean, rstd)) return false;
+  if (rows > 0) kernels().layerNorm(x.byteOffset, gamma.byteOffset, beta.byteOffset, y.byteOffset, mean.byteOffset, rstd.byteOffset, rows, h, eps);
+  return true;
+}
+
+/** dgamma and dbeta must be zeroed. */
+export function layerNormBackwardFast(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, h: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): boolean {
+  if (h % 4 !== 0 || h === 0 || !onHeap(dy, x, gamma, mean, rstd, dx, dgamma, dbeta)) return false;
+  if (rows > 0) kernels().layerNormBackward(dy.byteOffset, x.byteOffset, gamma.byteOffset, mean.byteOffset, rstd.byteOffset, dx.byteOffset, dgamma.byteOffset, dbeta.byteOffset, rows, h);
+  return true;
+}
