@@ -57,6 +57,15 @@ export function backend(): Backend {
   return current;
 }
 
+/**
+ * Install a backend object directly, e.g. a test's mirror that runs every kernel on two backends.
+ * Like init, it is a one-time explicit choice: replacing an active backend is an error.
+ */
+export function useBackend(be: Backend): void {
+  if (current && current !== be) throw new Error(`useBackend: backend already initialised as '${current.name}'`);
+  current = be;
+}
+
 /** Release the device (lets a process with a GPU device exit by itself). */
 export function shutdown(): void {
   current?.destroy();

@@ -21,7 +21,7 @@ import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import type { Backend, BinaryOp, MatmulArgs, Storage, UnaryOp } from '../../src/backend/backend.js';
 import type { DType } from '../../src/tensor/dtype.js';
 import type { TypedArray } from '../../src/tensor/dtype.js';
-import { registerSyncCpu } from '../../src/tensor/engine.js';
+import { useBackend } from '../../src/tensor/engine.js';
 import { broadcastStrides, stridesOf } from '../../src/tensor/shape.js';
 import { Rng } from '../../src/tensor/random.js';
 import { fromArray, indices, tidy, type Tensor } from '../../src/index.js';
@@ -33,50 +33,14 @@ import { paramGroups, defaultTrainOptions } from '../../src/earlyexit/train.js';
 import { packBatch } from '../../src/data/batch.js';
 import { LabelSet, type Sentence } from '../../src/data/sentence.js';
 import { attentionArb, axesArb, broadcastPairArb, indicesArb, shapeArb, sizeOf, type Shape } from '../helpers/arb.js';
+import { assertClose, TOL, type Tolerance } from './parity.js';
 
 const mode = (process.env.OFFRAMP_GPUJS_MODE || 'cpu') as GpujsMode;
 const gj = createGpujsBackend({ mode });
 // the oracle: the plain reference loops (no wasm worker pool in a test process)
 const cpu = createCpuBackend({ fast: false });
 
-// ---- tolerances and comparison ----
-
-interface Tolerance {
-  /** |got − want| ≤ atol + rtol·|want| */
-  rtol: number;
-  atol: number;
-}
-
-/** Named tolerances, f32 on both sides (gpu.js cpu mode computes in f64 and rounds once; webasm in f32). */
-const TOL = {
-  /** copies, comparisons, selects, gathers, relu/step/abs/neg: bit-exact */
-  exact: { rtol: 0, atol: 0 },
-  /** one f32 operation (add, mul, div, sqrt): an ulp or two */
-  arithmetic: { rtol: 4e-7, atol: 1e-30 },
-  /** exp/log/tanh/pow */
-  transcendental: { rtol: 4e-6, atol: 2e-7 },
-  /** sums in another accumulation precision */
-  reduction: { rtol: 2e-5, atol: 2e-5 },
-  /** k-term dot products */
-  matmul: { rtol: 2e-5, atol: 2e-5 },
-  /** AdamW: f32 moments read back vs f64 intermediates on the CPU */
-  optimizer: { rtol: 2e-6, atol: 1e-7 },
-  /** op graphs, forward and backward (chains of the above) */
-  graph: { rtol: 1e-4, atol: 2e-5 },
-} as const satisfies Record<string, Tolerance>;
-
-/** Element-wise check naming the worst element; NaN must match NaN and ±∞ must match exactly. */
-function assertClose(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): void {
-  assert.equal(got.length, want.length, `${what}: length ${got.length} vs ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    const [g, w] = [got[i]!, want[i]!];
-    if (Number.isNaN(w) || Number.isNaN(g)) assert.ok(Number.isNaN(w) && Number.isNaN(g), `${what}[${i}]: got ${g}, want ${w}`);
-    else if (!Number.isFinite(w) || !Number.isFinite(g)) assert.equal(g, w, `${what}[${i}]: got ${g}, want ${w}`);
-    else if (Math.abs(g - w) > tol.atol + tol.rtol * Math.abs(w)) {
-      assert.fail(`${what}[${i}]: got ${g}, want ${w} (|Δ| ${Math.abs(g - w).toExponential(2)} > ${tol.atol} + ${tol.rtol}·|want|)`);
-    }
-  }
-}
+// tolerances and comparison: shared with the WebGPU suite (parity.ts)
 
 // ---- the mirror: one Backend that runs every kernel on the oracle and on gpu.js ----
 
@@ -129,7 +93,7 @@ function createMirror(reference: Backend, tested: Backend): Backend & { readBoth
 }
 
 const mirror = createMirror(cpu, gj);
-registerSyncCpu(() => mirror);
+useBackend(mirror);
 after(() => gj.destroy());
 
 /** fast-check runs per property: small, the machine is shared (env OFFRAMP_PROPERTY_RUNS for more) */

@@ -12,7 +12,7 @@ import { openWebGpuBackend, type WebGpuBackend } from '../../src/backend/webgpu/
 import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import type { Backend, BinaryOp, Storage, UnaryOp } from '../../src/backend/backend.js';
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
-import { registerSyncCpu } from '../../src/tensor/engine.js';
+import { useBackend } from '../../src/tensor/engine.js';
 import { broadcastStrides, sizeOf, stridesOf } from '../../src/tensor/shape.js';
 import { Rng } from '../../src/tensor/random.js';
 import { fromArray, indices, randn, tidy, type Tensor } from '../../src/index.js';
@@ -39,7 +39,7 @@ if (!gpu) {
 }
 // ops in this file run on the mirror (CPU oracle + WebGPU), see parity.ts
 const mirror = gpu ? new MirrorBackend(cpu, gpu) : null;
-if (mirror) registerSyncCpu(() => mirror);
+if (mirror) useBackend(mirror);
 
 after(() => gpu?.destroy());
 
