@@ -185,7 +185,7 @@ async function evalTest(t: Trained, policy: ExitPolicy): Promise<EvalResult> {
 async function table(t: Trained, policy: Extract<ExitPolicy, { kind: 'sentee' | 'tokee' }>, targets: number[]) {
   const rows = [];
   for (const target of targets) {
-    const c = await calibrate(t.model, calibDev, t.tokenizer, t.labels, { policy, target, maxEvaluations: 8, tolerance: 0.03 });
+    const c = await calibrate(t.model, calibDev, t.tokenizer, t.labels, { policy, target, maxEvaluations: 14, tolerance: 0.03 });
     const r = await evalTest(t, { ...policy, threshold: c.threshold });
     log(`  ${policy.kind}${policy.kind === 'tokee' ? ` k=${policy.halfWidth}` : ''} target ${target}×: δ=${c.threshold.toPrecision(3)} dev ${c.result.speedup.toFixed(2)}× → test ${r.score?.toFixed(4)} at ${r.speedup.toFixed(2)}×`);
     rows.push({ target, threshold: c.threshold, dev: { speedup: c.result.speedup, score: c.result.score, reached: c.reached }, test: summary(r) });
