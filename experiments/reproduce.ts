@@ -206,24 +206,31 @@ const resultsDir = join(v.results!, key);
 mkdirSync(resultsDir, { recursive: true });
 const resultsFile = join(resultsDir, `seed${seed}.json`);
 const parts = new Set(v.parts!.split(','));
-// parts not rerun keep their numbers from an earlier run
-if (existsSync(resultsFile)) {
-  const before = JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>;
-  for (const [k, x] of Object.entries(before)) if (!(k in out)) out[k] = x;
-}
-const save = () => writeFileSync(resultsFile, `${JSON.stringify(out, null, 1)}\n`);
+// parts not rerun keep their numbers from an earlier run; saving re-reads the file and replaces only
+// what this process computed, so runs of different --parts may work on one file at the same time
+const readResults = (): Record<string, unknown> => (existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {});
+const loaded = readResults();
+for (const [k, x] of Object.entries(loaded)) if (!(k in out)) out[k] = x;
+const save = () => {
+  const disk = readResults();
+  for (const [k, x] of Object.entries(out)) if (x !== loaded[k]) disk[k] = x;
+  writeFileSync(resultsFile, `${JSON.stringify(disk, null, 1)}\n`);
+};
 
 const targets = numList(v.targets!);
 const k = Number(v.window);
 const tokee = (halfWidth: number): Extract<ExitPolicy, { kind: 'tokee' }> => ({ kind: 'tokee', halfWidth, threshold: 0 });
 const sentee: Extract<ExitPolicy, { kind: 'sentee' }> = { kind: 'sentee', threshold: 0 };
 
-// stage 1 and its full-model and early-exit rows
-const s1 = await stage1(join(runDir, 'stage1'), 12);
-const metric = chooseMetric(s1.labels.labels);
-const { bert } = s1.model.cfg;
-out.shape = { layers: bert.layers, hidden: bert.hidden, ffn: bert.ffn, heads: bert.heads, labels: s1.model.cfg.numLabels };
-if (parts.has('stage1')) {
+// stage 1 and its full-model and early-exit rows (the static baselines do not need it)
+const needsStage1 = ['stage1', 'stage2', 'curve', 'windows', 'ablations'].some((p) => parts.has(p));
+const s1 = needsStage1 ? await stage1(join(runDir, 'stage1'), 12) : null;
+const metric = chooseMetric(LabelSet.fromSentences(train).labels);
+if (s1) {
+  const { bert } = s1.model.cfg;
+  out.shape = { layers: bert.layers, hidden: bert.hidden, ffn: bert.ffn, heads: bert.heads, labels: s1.model.cfg.numLabels };
+}
+if (s1 && parts.has('stage1')) {
   const full = await evalTest(s1, { kind: 'full' });
   const o: Record<string, unknown> = { trainSeconds: s1.seconds, full: summary(full), fullBuckets: byBucket(s1, full, metric) };
   out.stage1 = o;
@@ -231,13 +238,16 @@ if (parts.has('stage1')) {
   o.sentee = await table(s1, sentee, targets);
   o.tokee = await table(s1, tokee(k), targets);
   save();
+  out.staticPolicy = {};
+  for (const depth of [6, 4, 3]) (out.staticPolicy as Record<string, unknown>)[depth] = summary(await evalTest(s1, { kind: 'static', layers: depth }));
+  save();
 }
 
 // stage 2: self-sampling (official settings), the table, curves, windows, buckets, exit layers
 let s2: Trained | null = null;
-if (parts.has('stage2') || parts.has('curve') || parts.has('windows')) {
+if (s1 && (parts.has('stage2') || parts.has('curve') || parts.has('windows'))) {
   s2 = await stage2('self-sampling', join(runDir, 'stage1'), {});
-  const s2Out = (out.selfSampling ?? {}) as Record<string, unknown>;
+  const s2Out = { ...(out.selfSampling ?? {}) } as Record<string, unknown>;
   out.selfSampling = s2Out;
   if (parts.has('stage2')) {
     const s2Full = await evalTest(s2, { kind: 'full' });
@@ -277,16 +287,13 @@ if (parts.has('static')) {
     const m = await stage1(join(runDir, `static${depth}`), depth);
     const r = await evalTest(m, { kind: 'full' });
     // FLOPs speedup against the 12-layer full model: its baseline is this model's with 12 − depth more layers
-    const perLayer = (r.baselineFlops - 2 * bert.hidden * m.model.cfg.numLabels * r.words) / depth;
+    const perLayer = (r.baselineFlops - 2 * m.model.cfg.bert.hidden * m.model.cfg.numLabels * r.words) / depth;
     const speedupVs12 = (r.baselineFlops + (12 - depth) * perLayer) / r.flops;
     (out.static as Record<string, unknown>)[depth] = { trainSeconds: m.seconds, ...summary(r), speedup: speedupVs12, ownSpeedup: r.speedup };
     log(`static ${depth} layers: test ${r.score} at ${speedupVs12.toFixed(2)}× against the 12-layer model`);
     m.model.dispose();
     save();
   }
-  out.staticPolicy = {};
-  for (const depth of [6, 4, 3]) (out.staticPolicy as Record<string, unknown>)[depth] = summary(await evalTest(s1, { kind: 'static', layers: depth }));
-  save();
 }
 
 // Figure 6: random exit layers in stage 2, against self-sampling and stage 1 (no stage 2)
