@@ -28,12 +28,9 @@ import { fromArray, indices, tidy, type Tensor } from '../../src/index.js';
 import * as ops from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
-import { EarlyExitModel } from '../../src/earlyexit/model.js';
 import { paramGroups, defaultTrainOptions } from '../../src/earlyexit/train.js';
-import { packBatch } from '../../src/data/batch.js';
-import { LabelSet, type Sentence } from '../../src/data/sentence.js';
 import { attentionArb, axesArb, broadcastPairArb, indicesArb, shapeArb, sizeOf, type Shape } from '../helpers/arb.js';
-import { assertClose, TOL, type Tolerance } from './parity.js';
+import { assertClose, TOL, type Tolerance, smallLabelerProblem } from './parity.js';
 
 const mode = (process.env.OFFRAMP_GPUJS_MODE || 'cpu') as GpujsMode;
 const gj = createGpujsBackend({ mode });
@@ -494,22 +491,7 @@ describe(`gpujs ops match the CPU backend, forward and backward (mode ${mode})`,
 
 describe(`gpujs trains a small early-exit encoder like the CPU backend (mode ${mode})`, () => {
   test('4 steps of joint-loss training with AdamW and clipping: losses and every parameter match; live buffers stay flat', async () => {
-    const labels = ['B-X', 'I-X', 'O'];
-    const model = new EarlyExitModel({
-      bert: { vocabSize: 24, hidden: 16, layers: 2, heads: 2, ffn: 32, maxPositions: 32, typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12 },
-      numLabels: labels.length,
-      offRampDropout: 0.1,
-    }, 11);
-    const tokenizer = {
-      clsId: 1,
-      sepId: 2,
-      tokenizeWord: (w: string) => Array.from({ length: 1 + (w.length % 2) }, (_, i) => 3 + ((w.charCodeAt(0) + i) % 21)),
-    };
-    const sentences: Sentence[] = [
-      { words: ['ab', 'c', 'dde', 'f'], labels: ['B-X', 'I-X', 'O', 'O'] },
-      { words: ['gh', 'i', 'jk'], labels: ['O', 'B-X', 'I-X'] },
-    ];
-    const batch = packBatch(sentences, tokenizer, new LabelSet(labels), { maxPositions: 32 });
+    const { model, batch } = smallLabelerProblem();
     const opt = new AdamW(paramGroups(model, { ...defaultTrainOptions, lr: 1e-2 }));
     const rng = new Rng(5);
     const losses: [number, number][] = [];

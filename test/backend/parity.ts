@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AdamWArgs, AttentionArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../../src/backend/backend.js';
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
+import { packBatch, type PackedBatch } from '../../src/data/batch.js';
+import { LabelSet, type Sentence } from '../../src/data/sentence.js';
+import { EarlyExitModel } from '../../src/earlyexit/model.js';
 
 export interface Tolerance {
   /** relative part: |got − want| ≤ atol + rtol·|want| */
@@ -317,4 +320,24 @@ export const attentionExamples: AttentionCase[] = [
 /** A tolerance whose absolute part grows with √(terms) of the sums behind each element. */
 export function scaled(tol: Tolerance, terms: number): Tolerance {
   return { rtol: tol.rtol, atol: tol.atol * Math.sqrt(Math.max(terms, 1)) };
+}
+
+/** A 2-layer early-exit labeler and a packed batch of two sentences, for training-parity tests. */
+export function smallLabelerProblem(): { model: EarlyExitModel; batch: PackedBatch } {
+  const labels = ['B-X', 'I-X', 'O'];
+  const model = new EarlyExitModel({
+    bert: { vocabSize: 24, hidden: 16, layers: 2, heads: 2, ffn: 32, maxPositions: 32, typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12 },
+    numLabels: labels.length,
+    offRampDropout: 0.1,
+  }, 11);
+  const tokenizer = {
+    clsId: 1,
+    sepId: 2,
+    tokenizeWord: (w: string) => Array.from({ length: 1 + (w.length % 2) }, (_, i) => 3 + ((w.charCodeAt(0) + i) % 21)),
+  };
+  const sentences: Sentence[] = [
+    { words: ['ab', 'c', 'dde', 'f'], labels: ['B-X', 'I-X', 'O', 'O'] },
+    { words: ['gh', 'i', 'jk'], labels: ['O', 'B-X', 'I-X'] },
+  ];
+  return { model, batch: packBatch(sentences, tokenizer, new LabelSet(labels), { maxPositions: 32 }) };
 }

@@ -21,11 +21,8 @@ import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
 import { attentionRef, type AttentionSegment } from '../../src/ops/attention.js';
 import { layerNormRef } from '../../src/ops/layernorm.js';
-import { EarlyExitModel } from '../../src/earlyexit/model.js';
 import { defaultTrainOptions, paramGroups } from '../../src/earlyexit/train.js';
-import { packBatch } from '../../src/data/batch.js';
-import { LabelSet, type Sentence } from '../../src/data/sentence.js';
-import { assertClose, assertCloseScaled, attentionCase, attentionCaseArb, attentionExamples, layerNormScales, MirrorBackend, scaled, TOL, type AttentionCase, type Tolerance } from './parity.js';
+import { assertClose, assertCloseScaled, attentionCase, attentionCaseArb, attentionExamples, layerNormScales, MirrorBackend, scaled, TOL, type AttentionCase, type Tolerance, smallLabelerProblem } from './parity.js';
 
 const gpu: WebGpuBackend | null = await openWebGpuBackend();
 const cpu = createCpuBackend();
@@ -512,22 +509,7 @@ describe('webgpu ops match the CPU backend, forward and backward', { skip }, () 
 
 describe('webgpu trains a small early-exit encoder like the CPU backend', { skip }, () => {
   test('2 joint-loss training steps (attention, layerNorm, AdamW with clipping): losses and every parameter match', async () => {
-    const labels = ['B-X', 'I-X', 'O'];
-    const model = new EarlyExitModel({
-      bert: { vocabSize: 24, hidden: 16, layers: 2, heads: 2, ffn: 32, maxPositions: 32, typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12 },
-      numLabels: labels.length,
-      offRampDropout: 0.1,
-    }, 11);
-    const tokenizer = {
-      clsId: 1,
-      sepId: 2,
-      tokenizeWord: (w: string) => Array.from({ length: 1 + (w.length % 2) }, (_, i) => 3 + ((w.charCodeAt(0) + i) % 21)),
-    };
-    const sentences: Sentence[] = [
-      { words: ['ab', 'c', 'dde', 'f'], labels: ['B-X', 'I-X', 'O', 'O'] },
-      { words: ['gh', 'i', 'jk'], labels: ['O', 'B-X', 'I-X'] },
-    ];
-    const batch = packBatch(sentences, tokenizer, new LabelSet(labels), { maxPositions: 32 });
+    const { model, batch } = smallLabelerProblem();
     const opt = new AdamW(paramGroups(model, { ...defaultTrainOptions, lr: 1e-2 }));
     const rng = new Rng(5);
     const losses: [number, number][] = [];
