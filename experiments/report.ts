@@ -78,6 +78,7 @@ for (const set of sets) {
     for (const w of ss.windows) md.push(`| ${w.halfWidth} | ${pct(w.test?.score)} | ${w.test ? times(w.test.speedup) : '–'} |`);
     md.push('');
     writeFileSync(join(figDir, `fig3-${set}.svg`), lineChart([{ name: 'TOKEE at ~3×', points: ss.windows.filter((w) => w.test).map((w) => [w.halfWidth, 100 * (w.test.score ?? NaN)]) }], { title: `${r0.name}: window half-width k at ~3× (test)`, xLabel: 'k', yLabel: r0.task }));
+    md.push(`![Figure 3 analogue](figures/fig3-${set}.svg)`, '');
   }
   // Figure 5: highest speedup with < 1 point drop per length bucket
   if (ss?.curve && ss.fullBuckets) {
@@ -94,6 +95,7 @@ for (const set of sets) {
       { name: 'SENTEE', points: rows.map((r, i) => [i + 1, r.sentee]) },
       { name: 'TOKEE', points: rows.map((r, i) => [i + 1, r.tokee]) },
     ], { title: `${r0.name}: best speedup with <1 point drop by length bucket (${rows.map((r) => r.bucket).join(', ')})`, xLabel: 'length bucket', yLabel: 'FLOPs speedup' }));
+    md.push(`![Figure 5 analogue](figures/fig5-${set}.svg)`, '');
   }
   // Figure 6: self-sampling vs random exit layers vs no stage 2
   if (r0.randomSampling && ss?.tokee && r0.stage1?.tokee) {
