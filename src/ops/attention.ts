@@ -103,6 +103,11 @@ function floatLike(x: TypedArray, size: number): TypedArray {
   return allocArray(x instanceof Float64Array ? 'f64' : 'f32', size);
 }
 
+/** Row s of the segment table: qStart, qEnd, kStart, kEnd, probsOffset. */
+export function segmentRow(segs: Int32Array, s: number): [number, number, number, number, number] {
+  return [segs[s * 5]!, segs[s * 5 + 1]!, segs[s * 5 + 2]!, segs[s * 5 + 3]!, segs[s * 5 + 4]!];
+}
+
 export function attentionRef(q: TypedArray, k: TypedArray, v: TypedArray, segs: Int32Array, a: AttentionArgs): { out: TypedArray; probs: TypedArray } {
   const { hidden: h, heads, scale } = a;
   const d = h / heads;
@@ -110,7 +115,7 @@ export function attentionRef(q: TypedArray, k: TypedArray, v: TypedArray, segs: 
   const probs = floatLike(q, a.probsSize);
   const row = new Float64Array(a.n);
   for (let s = 0; s < a.segments; s++) {
-    const [q0, q1, k0, k1, p0] = segs.subarray(s * 5, s * 5 + 5) as unknown as [number, number, number, number, number];
+    const [q0, q1, k0, k1, p0] = segmentRow(segs, s);
     const ms = q1 - q0;
     const ns = k1 - k0;
     if (ns === 0) continue;
@@ -153,7 +158,7 @@ export function attentionBackwardRef(dOut: TypedArray, q: TypedArray, k: TypedAr
   const dv = floatLike(q, a.n * h);
   const dp = new Float64Array(a.n);
   for (let s = 0; s < a.segments; s++) {
-    const [q0, q1, k0, k1, p0] = segs.subarray(s * 5, s * 5 + 5) as unknown as [number, number, number, number, number];
+    const [q0, q1, k0, k1, p0] = segmentRow(segs, s);
     const ms = q1 - q0;
     const ns = k1 - k0;
     if (ns === 0) continue;

@@ -2,6 +2,7 @@
 // ([heads, m, d] blocks), so scores, context and all backward products are batched wasm matmuls;
 // only the row softmax runs in JS. Same contract and probability layout as attentionRef.
 import type { AttentionArgs, MatmulArgs } from '../backend.js';
+import { segmentRow } from '../../ops/attention.js';
 import { matmulRef } from '../../ops/matmul.js';
 import { matmulFast } from './matmul-fast.js';
 import { wasmHeap } from './heap.js';
@@ -50,10 +51,6 @@ function addHeads(x: Float32Array, blocks: Float32Array, r0: number, rows: numbe
   }
 }
 
-function segment(segs: Int32Array, s: number): [number, number, number, number, number] {
-  return [segs[s * 5]!, segs[s * 5 + 1]!, segs[s * 5 + 2]!, segs[s * 5 + 3]!, segs[s * 5 + 4]!];
-}
-
 /** `simdSoftmax`: scores go straight into the probabilities and the wasm SIMD softmax (rows-fast.ts) runs in place, where the key count is a multiple of 4. */
 export function attentionFast(q: Float32Array, k: Float32Array, v: Float32Array, segs: Int32Array, a: AttentionArgs, simdSoftmax = true): { out: Float32Array; probs: Float32Array } {
   const { hidden: h, heads, scale } = a;
@@ -62,7 +59,7 @@ export function attentionFast(q: Float32Array, k: Float32Array, v: Float32Array,
   const probs = wasmHeap().f32(a.probsSize, true);
   const t = new Temps();
   for (let s = 0; s < a.segments; s++) {
-    const [q0, q1, k0, k1, p0] = segment(segs, s);
+    const [q0, q1, k0, k1, p0] = segmentRow(segs, s);
     const ms = q1 - q0;
     const ns = k1 - k0;
     if (ms === 0 || ns === 0) continue;
@@ -103,7 +100,7 @@ export function attentionBackwardFast(dOut: Float32Array, q: Float32Array, k: Fl
   const dv = wasmHeap().f32(a.n * h, true);
   const t = new Temps();
   for (let s = 0; s < a.segments; s++) {
-    const [q0, q1, k0, k1, p0] = segment(segs, s);
+    const [q0, q1, k0, k1, p0] = segmentRow(segs, s);
     const ms = q1 - q0;
     const ns = k1 - k0;
     if (ms === 0 || ns === 0) continue;
