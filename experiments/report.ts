@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lineChart, type Series } from '../src/cli/svg.js';
+import { scoreAtSpeedup } from '../src/earlyexit/tradeoff.js';
 
 const { values: v } = parseArgs({ options: { results: { type: 'string', default: 'results' }, out: { type: 'string', default: 'docs' } } });
 
@@ -13,7 +14,7 @@ interface Row { target: number; threshold: number; dev: { speedup: number; score
 interface Bucket { bucket: string; sentences: number; score: number | null; speedup: number }
 interface CurvePoint extends Summary { threshold: number; buckets: Bucket[] }
 interface Result {
-  dataset: string; name: string; task: string; seed: number; machine: { cpus: number; cpu?: string; node: string };
+  dataset: string; name: string; task: string; seed: number; machine: { cpus: number; cpu?: string; node: string; matmulThreads?: number };
   args: Record<string, unknown>; sizes: Record<string, number>; totalMinutes?: number;
   stage1?: { trainSeconds: number; full: Summary; fullBuckets: Bucket[]; sentee?: Row[]; tokee?: Row[] };
   selfSampling?: { trainSeconds: number; full: Summary; fullBuckets: Bucket[]; sentee?: Row[]; tokee?: Row[]; curve?: { sentee: CurvePoint[]; tokee: CurvePoint[] }; windows?: (Row & { halfWidth: number })[] };
@@ -33,18 +34,50 @@ function agg(xs: (number | null | undefined)[], f: (x: number) => string): strin
   return `${f(mean)} ± ${f((Math.max(...ok) - Math.min(...ok)) / 2)}`;
 }
 
+/**
+ * The issue's quality bar, at matched speedups: the self-sampling model's SENTEE and TOKEE scores
+ * (curve points and calibrated rows together) interpolated at each static model's measured speedup,
+ * and at 2× against the full model. Per seed, then mean ± half range.
+ */
+function qualityBar(runs: Result[], out: string[]): void {
+  const withCurve = runs.filter((r) => r.selfSampling?.curve && r.static);
+  if (withCurve.length === 0) return;
+  const pts = (r: Result, pol: 'sentee' | 'tokee') => [
+    ...(r.selfSampling!.curve![pol] as Summary[]), ...(r.selfSampling![pol]?.map((x) => x.test) ?? []),
+  ].map((p) => [p.speedup, p.score ?? NaN] as [number, number]);
+  const diff = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined ? null : a - b);
+  const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+  out.push(`Quality bar at matched speedups (stage 2 model; SENTEE and TOKEE scores interpolated linearly between their measured test points at the speedup of each static model trained as such, or of 2× for the full-model comparison; seeds ${withCurve.map((r) => r.seed).join(', ')}; – where the points do not reach that speedup):`, '');
+  out.push('| speedup | static trained as such | SENTEE | TOKEE | TOKEE − static | TOKEE − SENTEE |', '|---|---|---|---|---|---|');
+  for (const d of ['6', '4', '3']) {
+    const at = (r: Result) => r.static?.[d]?.speedup;
+    const col = (f: (r: Result, x: number) => number | null | undefined) => withCurve.map((r) => { const x = at(r); return x === undefined ? null : f(r, x); });
+    const tok = col((r, x) => scoreAtSpeedup(pts(r, 'tokee'), x));
+    const sen = col((r, x) => scoreAtSpeedup(pts(r, 'sentee'), x));
+    const sta = col((r) => r.static?.[d]?.score);
+    out.push(`| ${agg(withCurve.map(at), times)} | ${agg(sta, pct)} | ${agg(sen, pct)} | ${agg(tok, pct)} | ${agg(tok.map((t, i) => diff(t, sta[i])), signed)} | ${agg(tok.map((t, i) => diff(t, sen[i])), signed)} |`);
+  }
+  const tok2 = withCurve.map((r) => scoreAtSpeedup(pts(r, 'tokee'), 2));
+  const full = withCurve.map((r) => r.selfSampling?.full.score);
+  const full1 = withCurve.map((r) => r.stage1?.full.score);
+  out.push('', `TOKEE at 2×: ${agg(tok2, pct)}; the same model in full: ${agg(full, pct)} (difference ${agg(tok2.map((t, i) => diff(t, full[i])), signed)}); the stage-1 model in full: ${agg(full1, pct)} (difference ${agg(tok2.map((t, i) => diff(t, full1[i])), signed)}).`, '');
+}
+
 const figDir = join(v.out!, 'figures');
 mkdirSync(figDir, { recursive: true });
 const md: string[] = [];
 const sets = existsSync(v.results!) ? readdirSync(v.results!).filter((d) => readdirSync(join(v.results!, d)).some((f) => /^seed\d+\.json$/.test(f))) : [];
 for (const set of sets) {
-  const runs: Result[] = readdirSync(join(v.results!, set)).filter((f) => /^seed\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(v.results!, set, f), 'utf8')));
-  const r0 = runs[0]!;
+  const runs: Result[] = readdirSync(join(v.results!, set)).filter((f) => /^seed\d+\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(join(v.results!, set, f), 'utf8')) as Result).sort((a, b) => a.seed - b.seed);
+  // the figures and the row list follow the first seed that ran every part (later seeds may run fewer)
+  const r0 = runs.find((r) => r.selfSampling?.curve) ?? runs[0]!;
   md.push(`## ${r0.name} (${r0.task})`, '');
-  md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, trained from scratch (vocabulary built from the training set); stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr}, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
-  md.push('| model | policy | target | test score | FLOPs speedup | official (MACs) | mean exit layer |', '|---|---|---|---|---|---|---|');
+  md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, trained from scratch (vocabulary built from the training set); stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr}, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend, matmul threads per run ${runs.map((r) => `${r.machine.matmulThreads ?? '?'} (seed ${r.seed})`).join(', ')}; a run with one thread shared the machine with another such run. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
+  if (runs.length > 1) md.push('Cells are the mean ± half the range over the seeds that ran that row (their number is in the last column).', '');
+  md.push('| model | policy | target | test score | FLOPs speedup | official (MACs) | mean exit layer | seeds |', '|---|---|---|---|---|---|---|---|');
   const line = (model: string, policy: string, target: string, pick: (r: Result) => Summary | undefined) =>
-    md.push(`| ${model} | ${policy} | ${target} | ${agg(runs.map((r) => pick(r)?.score), pct)} | ${agg(runs.map((r) => pick(r)?.speedup), times)} | ${agg(runs.map((r) => pick(r)?.officialSpeedup), times)} | ${agg(runs.map((r) => pick(r)?.meanExitLayer), (x) => x.toFixed(2))} |`);
+    md.push(`| ${model} | ${policy} | ${target} | ${agg(runs.map((r) => pick(r)?.score), pct)} | ${agg(runs.map((r) => pick(r)?.speedup), times)} | ${agg(runs.map((r) => pick(r)?.officialSpeedup), times)} | ${agg(runs.map((r) => pick(r)?.meanExitLayer), (x) => x.toFixed(2))} | ${runs.filter((r) => pick(r)).length} |`);
   line('stage 1', 'full (12 layers)', '1×', (r) => r.stage1?.full);
   line('stage 2 (self-sampling)', 'full (12 layers)', '1×', (r) => r.selfSampling?.full);
   // a static model's speedup is against the 12-layer full model; its official MACs are not recounted (shown as –)
@@ -59,6 +92,7 @@ for (const set of sets) {
   }
   for (const t of r0.randomSampling?.tokee.map((x) => x.target) ?? []) line('stage 2 (random exit layers)', `TOKEE k=${r0.args.window}`, `~${t}×`, (r) => r.randomSampling?.tokee.find((x) => x.target === t)?.test);
   md.push('');
+  qualityBar(runs, md);
 
   // Figure 2: score vs speedup
   const ss = r0.selfSampling;

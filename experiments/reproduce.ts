@@ -12,6 +12,7 @@ import { planBatches, pieceCount } from '../src/data/batcher.js';
 import { LabelSet, type Sentence } from '../src/data/sentence.js';
 import { buildVocab } from '../src/data/vocab.js';
 import { WordPiece } from '../src/data/wordpiece.js';
+import { fastMatmulOptions } from '../src/backend/cpu/matmul-fast.js';
 import { calibrate } from '../src/earlyexit/calibrate.js';
 import { chooseMetric, evaluate, type EvalResult, type Metric } from '../src/earlyexit/evaluate.js';
 import { activePiecesFromExits, baselineFlops, earlyExitFlops, type FlopsShape } from '../src/earlyexit/flops.js';
@@ -198,7 +199,7 @@ const curveThresholds = [0.02, 0.05, 0.1, 0.2, 0.3, 0.45];
 mkdirSync(runDir, { recursive: true });
 const out: Record<string, unknown> = {
   dataset: key, name: spec.name, task: spec.task, seed,
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, matmulThreads: fastMatmulOptions.threads },
   args: v,
   sizes: { train: train.length, dev: dev.length, test: test.length, calibDev: calibDev.length },
 };

@@ -113,7 +113,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   return {
     name: 'cpu',
     description: fast
-      ? `f32 storage on a shared wasm heap; f32 matmul: wasm SIMD, ${fastMatmulOptions.threads} threads; f32 elementwise, GELU, layerNorm, softmax, AdamW: wasm SIMD`
+      ? `f32 storage on a shared wasm heap; f32 matmul: wasm SIMD, ${fastMatmulOptions.threads} thread${fastMatmulOptions.threads === 1 ? '' : 's'}; f32 elementwise, GELU, layerNorm, softmax, AdamW: wasm SIMD`
       : 'plain typed-array loops, 1 thread',
     fromArray: (data) => {
       if (!heap || !(data instanceof Float32Array)) return wrap(data);
