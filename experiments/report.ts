@@ -72,7 +72,7 @@ for (const set of sets) {
     .map((f) => JSON.parse(readFileSync(join(v.results!, set, f), 'utf8')) as Result).sort((a, b) => a.seed - b.seed);
   // the figures and the row list follow the first seed that ran every part (later seeds may run fewer)
   const r0 = runs.find((r) => r.selfSampling?.curve) ?? runs[0]!;
-  md.push(`## ${r0.name} (${r0.task})`, '');
+  md.push(`## ${r0.name} (${r0.task})${r0.args.tag ? `, variant \`${String(r0.args.tag)}\`` : ''}`, '');
   md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, trained from scratch (vocabulary built from the training set); stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr}, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend, matmul threads per run ${runs.map((r) => `${r.machine.matmulThreads ?? '?'} (seed ${r.seed})`).join(', ')}; a run with one thread shared the machine with another such run. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
   if (runs.length > 1) md.push('Cells are the mean ± half the range over the seeds that ran that row (their number is in the last column).', '');
   md.push('| model | policy | target | test score | FLOPs speedup | official (MACs) | mean exit layer | seeds |', '|---|---|---|---|---|---|---|---|');

@@ -49,6 +49,7 @@ const { values: v, positionals } = parseArgs({
     'max-sentences': { type: 'string' },
     runs: { type: 'string', default: 'runs' },
     results: { type: 'string', default: 'results' },
+    tag: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -63,7 +64,9 @@ const usage = `Usage: node dist/experiments/reproduce.js <${Object.keys(datasets
   --window K          TOKEE half-width for the table;  --windows 0,1,2,3,5 for Figure 3
   --targets 2,3,4     FLOPs speedups to calibrate on dev;  --calib-dev N dev sentences used for it
   --max-sentences N   first N sentences of every split (smoke runs)
-  --runs DIR (checkpoints)  --results DIR (JSON)`;
+  --runs DIR (checkpoints)  --results DIR (JSON)
+  --tag NAME          a variant of the recipe: its checkpoints and JSON go under <set>-NAME, apart
+                      from the main results (link checkpoints in to reuse them)`;
 
 if (v.help || positionals.length !== 1 || !datasets[positionals[0]!]) {
   console.error(usage);
@@ -75,7 +78,8 @@ const spec = datasets[key]!;
 const seed = Number(v.seed);
 const numList = (s: string) => (s === '' ? [] : s.split(',').map(Number));
 const limit = v['max-sentences'] ? Number(v['max-sentences']) : Infinity;
-const runDir = join(v.runs!, key, `seed${seed}`);
+const setDir = v.tag ? `${key}-${v.tag}` : key;
+const runDir = join(v.runs!, setDir, `seed${seed}`);
 const started = performance.now();
 const log = (msg: string) => console.error(`[${((performance.now() - started) / 60000).toFixed(1)} min] ${msg}`);
 
@@ -91,13 +95,37 @@ interface Trained {
   seconds: number;
 }
 
+/** The arguments a checkpoint's training depends on, saved with it and checked when it is reused. */
+const stage1Settings = () => ({ preset: v.preset, hidden: v.hidden ?? null, epochs: v.epochs, lr: v.lr, 'batch-pieces': v['batch-pieces'], 'build-vocab': v['build-vocab'] });
+const stage2Settings = () => ({ 'stage2-epochs': v['stage2-epochs'], lr: v.lr, 'batch-pieces': v['batch-pieces'] });
+
+/**
+ * A cached checkpoint, refused if it was trained with other settings (older checkpoints saved none),
+ * or null if its training was interrupted (the best epoch so far is saved, but not marked complete).
+ */
+async function cached(dir: string, settings: Record<string, unknown>): Promise<Trained | null> {
+  if (!existsSync(join(dir, 'config.json'))) return null;
+  const c = await loadCheckpoint(dir);
+  const saved = c.config.info.settings as Record<string, unknown> | undefined;
+  if (saved && c.config.info.complete !== true) {
+    c.model.dispose();
+    log(`${dir}: training was interrupted, starting it again`);
+    return null;
+  }
+  for (const [name, want] of Object.entries(settings)) {
+    if (saved && saved[name] !== want) {
+      console.error(`reproduce: ${dir} was trained with --${name} ${String(saved[name])}, this run asks for ${String(want)}: use another --runs or --tag, or delete that checkpoint`);
+      process.exit(1);
+    }
+  }
+  log(`loaded ${dir}${saved ? '' : ' (saved without its settings: not checked)'}`);
+  return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds: Number(c.config.info.trainSeconds ?? NaN) };
+}
+
 /** Stage 1 (joint) for a model of `layers` layers, or its cached checkpoint. */
 async function stage1(dir: string, layers: number): Promise<Trained> {
-  if (existsSync(join(dir, 'config.json'))) {
-    const c = await loadCheckpoint(dir);
-    log(`loaded ${dir}`);
-    return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds: Number(c.config.info.trainSeconds ?? NaN) };
-  }
+  const done = await cached(dir, stage1Settings());
+  if (done) return done;
   const vocab = buildVocab(train, { maxWords: Number(v['build-vocab']), lowercase: false });
   const tokenizer = new WordPiece(vocab, { lowercase: false }, 'built vocabulary');
   const labels = LabelSet.fromSentences(train);
@@ -111,25 +139,22 @@ async function stage1(dir: string, layers: number): Promise<Trained> {
   const outcome = await runTraining({
     model, tokenizer, labels, train, dev, metric: chooseMetric(labels.labels), batchPieces: Number(v['batch-pieces']), out: dir,
     options: { epochs, lr: Number(v.lr), warmup: Math.round(0.1 * steps), seed, schedule: 'linear' },
-    info: { dataset: key, layers, seed, stage: 1 },
+    info: { dataset: key, layers, seed, stage: 1, settings: stage1Settings() },
     quiet: !process.stderr.isTTY,
   });
   const seconds = (performance.now() - t0) / 1000;
   log(`stage 1 (${layers} layers): best epoch ${outcome.bestEpoch}, dev ${outcome.bestDev}, ${(seconds / 60).toFixed(1)} min`);
   model.dispose();
   const c = await loadCheckpoint(dir); // the best epoch
-  await saveCheckpoint(dir, c.model, c.tokenizer, c.labels, { ...c.config.info, trainSeconds: seconds });
+  await saveCheckpoint(dir, c.model, c.tokenizer, c.labels, { ...c.config.info, trainSeconds: seconds, complete: true });
   return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds };
 }
 
 /** Stage 2 from the stage-1 checkpoint, or its cached checkpoint. */
 async function stage2(name: string, base: string, sampling: Partial<SelfSamplingOptions>): Promise<Trained> {
   const dir = join(runDir, name);
-  if (existsSync(join(dir, 'config.json'))) {
-    const c = await loadCheckpoint(dir);
-    log(`loaded ${dir}`);
-    return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds: Number(c.config.info.trainSeconds ?? NaN) };
-  }
+  const done = await cached(dir, stage2Settings());
+  if (done) return done;
   const c = await loadCheckpoint(base);
   const maxPositions = c.model.cfg.bert.maxPositions;
   const plan = planBatches(train.map((s) => pieceCount(s, c.tokenizer)), { maxPieces: Number(v['batch-pieces']), rng: new Rng(seed + 7) });
@@ -143,7 +168,7 @@ async function stage2(name: string, base: string, sampling: Partial<SelfSampling
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  await saveCheckpoint(dir, c.model, c.tokenizer, c.labels, { dataset: key, seed, stage: 2, sampling, trainSeconds: seconds });
+  await saveCheckpoint(dir, c.model, c.tokenizer, c.labels, { dataset: key, seed, stage: 2, sampling, trainSeconds: seconds, settings: stage2Settings(), complete: true });
   log(`${name}: ${(seconds / 60).toFixed(1)} min`);
   return { model: c.model, tokenizer: c.tokenizer, labels: c.labels, seconds };
 }
@@ -203,7 +228,7 @@ const out: Record<string, unknown> = {
   args: v,
   sizes: { train: train.length, dev: dev.length, test: test.length, calibDev: calibDev.length },
 };
-const resultsDir = join(v.results!, key);
+const resultsDir = join(v.results!, setDir);
 mkdirSync(resultsDir, { recursive: true });
 const resultsFile = join(resultsDir, `seed${seed}.json`);
 const parts = new Set(v.parts!.split(','));
