@@ -25,13 +25,13 @@ interface Result {
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (100 * x).toFixed(2));
 const times = (x: number) => `${x.toFixed(2)}×`;
-/** mean ± spread (half the range) over seeds */
-function agg(xs: (number | null | undefined)[], f: (x: number) => string): string {
+/** mean ± spread (half the range) over seeds; `g` formats the spread when `f` would sign it */
+function agg(xs: (number | null | undefined)[], f: (x: number) => string, g = f): string {
   const ok = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   if (ok.length === 0) return '–';
   const mean = ok.reduce((a, b) => a + b, 0) / ok.length;
   if (ok.length === 1) return f(mean);
-  return `${f(mean)} ± ${f((Math.max(...ok) - Math.min(...ok)) / 2)}`;
+  return `${f(mean)} ± ${g((Math.max(...ok) - Math.min(...ok)) / 2)}`;
 }
 
 /**
@@ -47,20 +47,34 @@ function qualityBar(runs: Result[], out: string[]): void {
   ].map((p) => [p.speedup, p.score ?? NaN] as [number, number]);
   const diff = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined ? null : a - b);
   const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+  /** "met in k of n seeds" for a per-seed condition (seeds without the numbers do not count) */
+  const met = (xs: (number | null)[], ok: (x: number) => boolean) => {
+    const known = xs.filter((x): x is number => x !== null);
+    const k = known.filter(ok).length;
+    return `${k === known.length && k > 0 ? '**met**' : '**not met**'} (in ${k} of ${known.length} seeds)`;
+  };
   out.push(`Quality bar at matched speedups (stage 2 model; SENTEE and TOKEE scores interpolated linearly between their measured test points at the speedup of each static model trained as such, or of 2× for the full-model comparison; seeds ${withCurve.map((r) => r.seed).join(', ')}; – where the points do not reach that speedup):`, '');
   out.push('| speedup | static trained as such | SENTEE | TOKEE | TOKEE − static | TOKEE − SENTEE |', '|---|---|---|---|---|---|');
+  const verdicts: string[] = [];
   for (const d of ['6', '4', '3']) {
     const at = (r: Result) => r.static?.[d]?.speedup;
     const col = (f: (r: Result, x: number) => number | null | undefined) => withCurve.map((r) => { const x = at(r); return x === undefined ? null : f(r, x); });
     const tok = col((r, x) => scoreAtSpeedup(pts(r, 'tokee'), x));
     const sen = col((r, x) => scoreAtSpeedup(pts(r, 'sentee'), x));
     const sta = col((r) => r.static?.[d]?.score);
-    out.push(`| ${agg(withCurve.map(at), times)} | ${agg(sta, pct)} | ${agg(sen, pct)} | ${agg(tok, pct)} | ${agg(tok.map((t, i) => diff(t, sta[i])), signed)} | ${agg(tok.map((t, i) => diff(t, sen[i])), signed)} |`);
+    const vsStatic = tok.map((t, i) => diff(t, sta[i]));
+    const vsSentee = tok.map((t, i) => diff(t, sen[i]));
+    out.push(`| ${agg(withCurve.map(at), times)} | ${agg(sta, pct)} | ${agg(sen, pct)} | ${agg(tok, pct)} | ${agg(vsStatic, signed, pct)} | ${agg(vsSentee, signed, pct)} |`);
+    if (d !== '6') verdicts.push(`- at ${12 / Number(d)}×: TOKEE above SENTEE ${met(vsSentee, (x) => x > 0)}; above the static ${d}-layer model ${met(vsStatic, (x) => x > 0)}`);
   }
   const tok2 = withCurve.map((r) => scoreAtSpeedup(pts(r, 'tokee'), 2));
   const full = withCurve.map((r) => r.selfSampling?.full.score);
   const full1 = withCurve.map((r) => r.stage1?.full.score);
-  out.push('', `TOKEE at 2×: ${agg(tok2, pct)}; the same model in full: ${agg(full, pct)} (difference ${agg(tok2.map((t, i) => diff(t, full[i])), signed)}); the stage-1 model in full: ${agg(full1, pct)} (difference ${agg(tok2.map((t, i) => diff(t, full1[i])), signed)}).`, '');
+  const vsFull = tok2.map((t, i) => diff(t, full[i]));
+  const vsFull1 = tok2.map((t, i) => diff(t, full1[i]));
+  out.push('', `TOKEE at 2×: ${agg(tok2, pct)}; the same model in full: ${agg(full, pct)} (difference ${agg(vsFull, signed, pct)}); the stage-1 model in full: ${agg(full1, pct)} (difference ${agg(vsFull1, signed, pct)}).`, '');
+  verdicts.push(`- at 2×: TOKEE within 0.5 of the same model in full ${met(vsFull, (x) => x > -0.005)}; of the stage-1 model in full ${met(vsFull1, (x) => x > -0.005)}`);
+  out.push('Against the issue\'s bar, per seed:', '', ...verdicts, '');
 }
 
 const figDir = join(v.out!, 'figures');
