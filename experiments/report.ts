@@ -25,13 +25,13 @@ interface Result {
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (100 * x).toFixed(2));
 const times = (x: number) => `${x.toFixed(2)}×`;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** mean ± spread (half the range) over seeds; `g` formats the spread when `f` would sign it */
 function agg(xs: (number | null | undefined)[], f: (x: number) => string, g = f): string {
   const ok = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   if (ok.length === 0) return '–';
-  const mean = ok.reduce((a, b) => a + b, 0) / ok.length;
-  if (ok.length === 1) return f(mean);
-  return `${f(mean)} ± ${g((Math.max(...ok) - Math.min(...ok)) / 2)}`;
+  if (ok.length === 1) return f(ok[0]!);
+  return `${f(mean(ok))} ± ${g((Math.max(...ok) - Math.min(...ok)) / 2)}`;
 }
 
 /**
@@ -43,16 +43,16 @@ function qualityBar(runs: Result[], out: string[]): void {
   const withCurve = runs.filter((r) => r.selfSampling?.curve && r.static);
   if (withCurve.length === 0) return;
   const pts = (r: Result, pol: 'sentee' | 'tokee') => [
-    ...(r.selfSampling!.curve![pol] as Summary[]), ...(r.selfSampling![pol]?.map((x) => x.test) ?? []),
+    ...r.selfSampling!.curve![pol], ...(r.selfSampling![pol]?.map((x) => x.test) ?? []),
   ].map((p) => [p.speedup, p.score ?? NaN] as [number, number]);
-  const diff = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined ? null : a - b);
+  const diff = (a: number | null | undefined, b: number | null | undefined) => (typeof a === 'number' && typeof b === 'number' ? a - b : null);
   const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
-  /** "met in k of n seeds" for a per-seed condition (seeds without the numbers do not count) */
+  /** "met in k of n seeds" for a per-seed difference, with each seed's value (seeds without the numbers do not count) */
   const met = (xs: (number | null)[], ok: (x: number) => boolean) => {
-    const known = xs.filter((x): x is number => x !== null);
+    const known = xs.flatMap((x, i) => (x === null ? [] : [{ x, seed: withCurve[i]!.seed }]));
     if (known.length === 0) return '**not measured** (no seed has both numbers)';
-    const k = known.filter(ok).length;
-    return `${k === known.length && k > 0 ? '**met**' : '**not met**'} (in ${k} of ${known.length} seeds)`;
+    const k = known.filter((e) => ok(e.x)).length;
+    return `${k === known.length ? '**met**' : '**not met**'} (in ${k} of ${known.length} seeds: ${known.map((e) => `seed ${e.seed} ${signed(e.x)}`).join(', ')})`;
   };
   out.push(`Quality bar at matched speedups (stage 2 model; SENTEE and TOKEE scores interpolated linearly between their measured test points at the speedup of each static model trained as such, or of 2× for the full-model comparison; seeds ${withCurve.map((r) => r.seed).join(', ')}; – where the points do not reach that speedup):`, '');
   out.push('| speedup | static trained as such | SENTEE | TOKEE | TOKEE − static | TOKEE − SENTEE |', '|---|---|---|---|---|---|');
@@ -91,8 +91,9 @@ for (const set of sets) {
   md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, trained from scratch (vocabulary built from the training set); stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr}, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend, matmul threads per run ${runs.map((r) => `${r.machine.matmulThreads ?? '?'} (seed ${r.seed})`).join(', ')}; a run with one thread shared the machine with another such run. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
   if (runs.length > 1) md.push('Cells are the mean ± half the range over the seeds that ran that row (their number is in the last column).', '');
   md.push('| model | policy | target | test score | FLOPs speedup | official (MACs) | mean exit layer | seeds |', '|---|---|---|---|---|---|---|---|');
-  const line = (model: string, policy: string, target: string, pick: (r: Result) => Summary | undefined) =>
-    runs.some((r) => pick(r)) && md.push(`| ${model} | ${policy} | ${target} | ${agg(runs.map((r) => pick(r)?.score), pct)} | ${agg(runs.map((r) => pick(r)?.speedup), times)} | ${agg(runs.map((r) => pick(r)?.officialSpeedup), times)} | ${agg(runs.map((r) => pick(r)?.meanExitLayer), (x) => x.toFixed(2))} | ${runs.filter((r) => pick(r)).length} |`);
+  const line = (model: string, policy: string, target: string, pick: (r: Result) => Summary | undefined) => {
+    if (runs.some((r) => pick(r))) md.push(`| ${model} | ${policy} | ${target} | ${agg(runs.map((r) => pick(r)?.score), pct)} | ${agg(runs.map((r) => pick(r)?.speedup), times)} | ${agg(runs.map((r) => pick(r)?.officialSpeedup), times)} | ${agg(runs.map((r) => pick(r)?.meanExitLayer), (x) => x.toFixed(2))} | ${runs.filter((r) => pick(r)).length} |`);
+  };
   line('stage 1', 'full (12 layers)', '1×', (r) => r.stage1?.full);
   line('stage 2 (self-sampling)', 'full (12 layers)', '1×', (r) => r.selfSampling?.full);
   // a static model's speedup is against the 12-layer full model; its official MACs are not recounted (shown as –)
@@ -144,7 +145,6 @@ for (const set of sets) {
     })).filter((r) => r.n > 0);
     for (const r of rows) md.push(`| ${r.bucket} | ${r.n} | ${agg(r.full, pct)} | ${agg(r.sentee, times)} | ${agg(r.tokee, times)} |`);
     md.push('');
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     writeFileSync(join(figDir, `fig5-${set}.svg`), lineChart([
       { name: 'SENTEE', points: rows.map((r, i) => [i + 1, mean(r.sentee)]) },
       { name: 'TOKEE', points: rows.map((r, i) => [i + 1, mean(r.tokee)]) },
