@@ -24,7 +24,7 @@ test('scoreAtSpeedup: inside the points the result lies between its two neighbou
       const pts = xs.map((x, i) => [x, ys[i]!] as [number, number]);
       const sorted = [...pts].sort((a, b) => a[0] - b[0]);
       const lo = sorted[0]![0], hi = sorted[sorted.length - 1]![0];
-      const x = lo + t * (hi - lo);
+      const x = Math.min(hi, lo + t * (hi - lo)); // lo + 1·(hi − lo) can round past hi
       const y = scoreAtSpeedup(pts, x);
       assert.notEqual(y, null);
       const j = sorted.findIndex(([sx]) => sx >= x);
