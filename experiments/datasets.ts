@@ -3,6 +3,7 @@ import { readConll } from '../src/data/conll.js';
 import { readConllu } from '../src/data/conllu.js';
 import { dataPath } from '../src/data/paths.js';
 import type { Sentence } from '../src/data/sentence.js';
+import type { HfBert } from '../src/io/hf.js';
 
 export interface DatasetSpec {
   name: string;
@@ -45,6 +46,12 @@ export const datasets: Record<string, DatasetSpec> = {
     files: { train: 'ark-twitter-pos/oct27.train', dev: 'ark-twitter-pos/oct27.dev', test: 'ark-twitter-pos/oct27.test' },
     read: (p) => readConll(p),
   },
+  twitter: {
+    name: 'Twitter-2017 NER',
+    task: 'span F1',
+    files: { train: 'twitter2017-ner/train.txt', dev: 'twitter2017-ner/valid.txt', test: 'twitter2017-ner/test.txt' },
+    read: (p) => readConll(p),
+  },
   udzh: {
     name: 'UD Chinese 1.4 word segmentation',
     task: 'span F1',
@@ -55,4 +62,26 @@ export const datasets: Record<string, DatasetSpec> = {
 
 export function loadSplit(spec: DatasetSpec, split: 'train' | 'dev' | 'test'): Sentence[] {
   return spec.read(dataPath(...spec.files[split].split('/')));
+}
+
+/**
+ * The pretrained encoder cut to `layers` layers taken evenly from its L (layer ⌊i·L/layers⌋ becomes
+ * layer i), as DistilBERT initialises its student; the same encoder when layers = L.
+ */
+export function evenlySpacedLayers(hf: HfBert, layers: number): HfBert {
+  const L = hf.config.layers;
+  if (layers === L) return hf;
+  if (layers > L) throw new Error(`${hf.dir}: has ${L} layers, cannot make a ${layers}-layer model from it`);
+  const prefix = 'bert.encoder.layer.';
+  const tensors = new Map<string, HfBert['tensors'] extends Map<string, infer T> ? T : never>();
+  for (const [name, t] of hf.tensors) {
+    if (!name.startsWith(prefix)) {
+      tensors.set(name, t);
+      continue;
+    }
+    const [src, ...rest] = name.slice(prefix.length).split('.');
+    const dst = Array.from({ length: layers }, (_, i) => Math.floor((i * L) / layers)).indexOf(Number(src));
+    if (dst >= 0) tensors.set(`${prefix}${dst}.${rest.join('.')}`, t);
+  }
+  return { ...hf, config: { ...hf.config, layers }, tensors, renamed: new Map() };
 }

@@ -11,7 +11,7 @@ import { packBatch, type PackedBatch } from '../src/data/batch.js';
 import { planBatches, pieceCount } from '../src/data/batcher.js';
 import { LabelSet, type Sentence } from '../src/data/sentence.js';
 import { buildVocab } from '../src/data/vocab.js';
-import { WordPiece } from '../src/data/wordpiece.js';
+import { readVocabFile, WordPiece } from '../src/data/wordpiece.js';
 import { fastMatmulOptions } from '../src/backend/cpu/matmul-fast.js';
 import { calibrate } from '../src/earlyexit/calibrate.js';
 import { chooseMetric, evaluate, type EvalResult, type Metric } from '../src/earlyexit/evaluate.js';
@@ -20,13 +20,14 @@ import { EarlyExitModel } from '../src/earlyexit/model.js';
 import type { ExitPolicy } from '../src/earlyexit/policy.js';
 import { trainSelfSampling, type SelfSamplingOptions } from '../src/earlyexit/selfsampling.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
+import { guessLowercase, labelerFromHf, readHfBert } from '../src/io/hf.js';
 import { spanF1 } from '../src/metrics/spans.js';
 import { tokenAccuracy } from '../src/metrics/accuracy.js';
 import { preset } from '../src/nn/bert.js';
 import { runTraining } from '../src/cli/trainer.js';
 import { init } from '../src/tensor/engine.js';
 import { Rng } from '../src/tensor/random.js';
-import { datasets, loadSplit } from './datasets.js';
+import { datasets, evenlySpacedLayers, loadSplit } from './datasets.js';
 
 const { values: v, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,6 +40,9 @@ const { values: v, positionals } = parseArgs({
     lr: { type: 'string', default: '1e-3' },
     'batch-pieces': { type: 'string', default: '1024' },
     'build-vocab': { type: 'string', default: '20000' },
+    vocab: { type: 'string' },
+    init: { type: 'string' },
+    'encoder-lr-ratio': { type: 'string', default: '1' },
     static: { type: 'string', default: '6,4,3' },
     ablations: { type: 'boolean', default: false },
     parts: { type: 'string', default: 'stage1,stage2,curve,windows,static,ablations' },
@@ -57,6 +61,11 @@ const { values: v, positionals } = parseArgs({
 const usage = `Usage: node dist/experiments/reproduce.js <${Object.keys(datasets).join('|')}> [options]
   --seed N  --preset tiny|small  --hidden H (with heads and FFN of the preset's ratio)  --epochs N (stage 1)  --stage2-epochs N  --lr X  --batch-pieces N
   --build-vocab N     whole words in the vocabulary built from training data
+  --vocab FILE        a vocab.txt instead (e.g. from offramp vocab)
+  --init DIR          start every model from a pretrained Hugging Face BERT directory (offramp
+                      pretrain); a static n-layer model takes n evenly spaced layers of it
+                      (DistilBERT's initialisation, without distillation)
+  --encoder-lr-ratio R  encoder lr = lr·R (default 1)
   --static 6,4,3      depths of the static baselines trained as such ('' to skip)
   --ablations         also train random-sampling stage 2 (Figure 6)
   --parts LIST        which evaluations to (re)run: stage1,stage2,curve,windows,static,ablations; the
@@ -96,7 +105,10 @@ interface Trained {
 }
 
 /** The arguments a checkpoint's training depends on, saved with it and checked when it is reused. */
-const stage1Settings = () => ({ preset: v.preset, hidden: v.hidden ?? null, epochs: v.epochs, lr: v.lr, 'batch-pieces': v['batch-pieces'], 'build-vocab': v['build-vocab'] });
+const stage1Settings = () => ({
+  preset: v.preset, hidden: v.hidden ?? null, epochs: v.epochs, lr: v.lr, 'batch-pieces': v['batch-pieces'], 'build-vocab': v['build-vocab'],
+  ...(v.vocab ? { vocab: v.vocab } : {}), ...(v.init ? { init: v.init, 'encoder-lr-ratio': v['encoder-lr-ratio'] } : {}),
+});
 const stage2Settings = () => ({ 'stage2-epochs': v['stage2-epochs'], lr: v.lr, 'batch-pieces': v['batch-pieces'] });
 
 /**
@@ -126,19 +138,31 @@ async function cached(dir: string, settings: Record<string, unknown>): Promise<T
 async function stage1(dir: string, layers: number): Promise<Trained> {
   const done = await cached(dir, stage1Settings());
   if (done) return done;
-  const vocab = buildVocab(train, { maxWords: Number(v['build-vocab']), lowercase: false });
-  const tokenizer = new WordPiece(vocab, { lowercase: false }, 'built vocabulary');
   const labels = LabelSet.fromSentences(train);
-  const base = preset(v.preset as 'tiny', tokenizer.size);
-  const hidden = v.hidden ? Number(v.hidden) : base.hidden;
-  const bert = { ...base, layers, hidden, ffn: 4 * hidden };
-  const model = new EarlyExitModel({ bert, numLabels: labels.size, offRampDropout: 0.1 }, seed);
+  let tokenizer: WordPiece;
+  let model: EarlyExitModel;
+  if (v.init) {
+    const hf = await readHfBert(v.init);
+    tokenizer = hf.tokenizer;
+    model = labelerFromHf(evenlySpacedLayers(hf, layers), labels.size, 0.1, seed);
+  } else {
+    if (v.vocab) {
+      const vocab = readVocabFile(v.vocab);
+      tokenizer = new WordPiece(vocab, { lowercase: guessLowercase(vocab) }, v.vocab);
+    } else {
+      tokenizer = new WordPiece(buildVocab(train, { maxWords: Number(v['build-vocab']), lowercase: false }), { lowercase: false }, 'built vocabulary');
+    }
+    const base = preset(v.preset as 'tiny', tokenizer.size);
+    const hidden = v.hidden ? Number(v.hidden) : base.hidden;
+    const bert = { ...base, layers, hidden, ffn: 4 * hidden };
+    model = new EarlyExitModel({ bert, numLabels: labels.size, offRampDropout: 0.1 }, seed);
+  }
   const t0 = performance.now();
   const epochs = Number(v.epochs);
   const steps = planBatches(train.map((s) => pieceCount(s, tokenizer)), { maxPieces: Number(v['batch-pieces']) }).length * epochs;
   const outcome = await runTraining({
     model, tokenizer, labels, train, dev, metric: chooseMetric(labels.labels), batchPieces: Number(v['batch-pieces']), out: dir,
-    options: { epochs, lr: Number(v.lr), warmup: Math.round(0.1 * steps), seed, schedule: 'linear' },
+    options: { epochs, lr: Number(v.lr), encoderLrRatio: Number(v['encoder-lr-ratio']), warmup: Math.round(0.1 * steps), seed, schedule: 'linear' },
     info: { dataset: key, layers, seed, stage: 1, settings: stage1Settings() },
     quiet: !process.stderr.isTTY,
   });
