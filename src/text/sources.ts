@@ -135,7 +135,7 @@ export const textSources: readonly TextSource[] = [
     registry: 'debian',
     sha256: 'd605b60a034f63857bc44205aed5ad7ba6e17d0d2b1ba5e79179b4e7ec4ee4bc',
     language: 'zh',
-    license: 'GPL-2+ or MIT-style (Josip Rodin, Osamu Aoki and translators; see its copyright file)',
+    license: 'GPL-2+ (Josip Rodin, Osamu Aoki and translators)',
     paragraphs: debianManual('usr/share/doc/maint-guide-zh-cn/maint-guide.zh-cn.txt.gz'),
   },
   {
@@ -144,7 +144,7 @@ export const textSources: readonly TextSource[] = [
     registry: 'debian',
     sha256: '3545356b1aa04d87e91dd15e8406210cf5b4f476662e597897bcb42234591758',
     language: 'zh',
-    license: 'GPL-2+ (Software in the Public Interest and authors)',
+    license: 'permission notice of SPI (1996-2003): verbatim and modified copies and translations may be distributed under the same notice',
     paragraphs: debianManual('usr/share/doc/debian/FAQ/debian-faq.zh-cn.txt.gz'),
   },
   {
