@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { cjkShare, dropUrls, joinWrappedLines, stripAnsi } from './normalise.js';
+import { roffParagraphs } from './roff.js';
 
 export interface TextSource {
   /** Package name in its registry. */
@@ -80,6 +81,17 @@ function fortunes(relPaths: string[]): (root: string) => string[] {
     );
 }
 
+/** Simplified Chinese man pages (zh_CN; the zh_TW pages are not read): their prose paragraphs. */
+function manPages(root: string): string[] {
+  const dir = join(root, 'usr', 'share', 'man', 'zh_CN');
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.gz'))
+    .sort()
+    .flatMap((f) => roffParagraphs(gunzipSync(readFileSync(join(dir, f))).toString('utf8')))
+    .map(dropUrls)
+    .filter(isChineseProse);
+}
+
 // chinese-poetry collections taken: classical prose and the shorter poetry collections. The
 // ~300k Tang/Song shi poems (quantangshi, 144 MB of JSON) are left out so verse does not swamp the prose.
 const POETRY_FILES = /^(lunyu|sishuwujing|mengxue|youmengying|shijing|chuci|songci)\/(?!author)[^/]+\.json$/;
@@ -146,6 +158,15 @@ export const textSources: readonly TextSource[] = [
     language: 'zh',
     license: 'permission notice of SPI (1996-2003): verbatim and modified copies and translations may be distributed under the same notice',
     paragraphs: debianManual('usr/share/doc/debian/FAQ/debian-faq.zh-cn.txt.gz'),
+  },
+  {
+    name: 'manpages-zh',
+    version: '1.6.4.0-1',
+    registry: 'debian',
+    sha256: '81bae29495f6445db290e3f329f1203eb19b651c2a7ea165b74ebdc853a32ac1',
+    language: 'zh',
+    license: 'GFDL-1.2+ (Chinese Man Pages project translators)',
+    paragraphs: manPages,
   },
   {
     name: 'fortunes-zh',
