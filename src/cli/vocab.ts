@@ -74,11 +74,16 @@ async function run(argv: string[]): Promise<void> {
     process.stderr.write(`vocab: ${file}: ${counts.total - before} words\n`);
   }
   if (counts.total === 0) throw new Error('no words in the input');
-  process.stderr.write(`vocab: ${counts.total} words, ${counts.counts.size} distinct; merging to ${size} pieces\n`);
 
-  const bar = new Progress('vocab', size, 'pieces');
-  const trained = trainWordPiece(counts.counts, { vocabSize: size, minFrequency, limitAlphabet }, (n) => bar.update(n, n));
-  bar.end();
+  const counted = performance.now();
+  process.stderr.write(`vocab: ${counts.total} words, ${counts.counts.size} distinct, counted in ${((counted - started) / 1000).toFixed(1)} s\n`);
+  let bar: { progress: Progress; start: number } | undefined;
+  const trained = trainWordPiece(counts.counts, { vocabSize: size, minFrequency, limitAlphabet }, (n) => {
+    bar ??= { progress: new Progress('vocab: merging', size - n, 'pieces'), start: n };
+    bar.progress.update(n - bar.start, n - bar.start);
+  });
+  bar?.progress.end();
+  process.stderr.write(`vocab: ${trained.merges} merges in ${((performance.now() - counted) / 1000).toFixed(1)} s\n`);
   writeVocabFile(out, trained.tokens);
   const seconds = (performance.now() - started) / 1000;
 

@@ -52,8 +52,8 @@ export interface TrainedVocab {
   merges: number;
 }
 
-/** Called now and then while merging with the vocabulary size so far. */
-export type TrainerProgress = (size: number, target: number) => void;
+/** Called with the vocabulary size so far: once before merging, now and then while merging, once at the end. */
+export type TrainerProgress = (size: number) => void;
 
 /** Code-point order, as HF sorts its alphabet (JS `<` compares UTF-16 code units). */
 function byCodePoint(a: string, b: string): number {
@@ -179,6 +179,7 @@ export function trainWordPiece(counts: ReadonlyMap<string, number>, opts: WordPi
 
   const visited = new Int32Array(words.length).fill(-1);
   let merges = 0;
+  progress?.(tokens.length);
   while (tokens.length < opts.vocabSize && queue.size > 0) {
     const top = queue.pop();
     const key = top.a * stride + top.b;
@@ -233,9 +234,9 @@ export function trainWordPiece(counts: ReadonlyMap<string, number>, opts: WordPi
       if (c !== undefined) queue.push(c, Math.floor(k / stride), k % stride);
     }
     merges++;
-    if (progress && merges % 256 === 0) progress(tokens.length, opts.vocabSize);
+    if (progress && merges % 256 === 0) progress(tokens.length);
   }
-  progress?.(tokens.length, opts.vocabSize);
+  progress?.(tokens.length);
   return { tokens, alphabet: alphabet.length, merges };
 }
 

@@ -11,8 +11,9 @@ import { WordPiece } from '../../src/data/wordpiece.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-function offramp(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, 'vocab', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+function offramp(args: string[], command = 'vocab'): { code: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, NO_COLOR: '1', OFFRAMP_BACKEND: 'cpu' };
+  const r = spawnSync(process.execPath, [cli, command, ...args], { encoding: 'utf8', env, timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -85,4 +86,15 @@ test('vocab: usage mistakes exit 2 naming the flag; bad data exits 1 naming file
   const r = offramp(['--out', out, bad]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /bad\.conll:2: expected at least 2 columns/);
+});
+
+test('train --build-vocab N learns the vocabulary `offramp vocab --size N` writes', () => {
+  const learned = join(dir, 'learned.txt');
+  // 28 pieces before merging and 10 merges at min frequency 2: size 33 stops merging half way.
+  assert.match(offramp(['--out', learned, '--size', '33', '--case', 'uncased', conll]).stdout, /33 pieces \(12 characters, 5 merges\)/);
+  const model = join(dir, 'model');
+  const r = offramp(['--train', conll, '--build-vocab', '33', '--case', 'uncased', '--layers', '1', '--hidden', '8', '--heads', '2',
+    '--epochs', '1', '--quiet', '--out', model], 'train');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readFileSync(join(model, 'vocab.txt')), readFileSync(learned));
 });
