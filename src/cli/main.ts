@@ -10,8 +10,9 @@ import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { tagCommand } from './tag.js';
 import { trainCommand } from './train.js';
+import { vocabCommand } from './vocab.js';
 
-const commands: Command[] = [trainCommand, evalCommand, curveCommand, calibrateCommand, tagCommand, demoCommand];
+const commands: Command[] = [trainCommand, evalCommand, curveCommand, calibrateCommand, tagCommand, demoCommand, vocabCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,7 +1,7 @@
 // offramp train: the joint stage (all off-ramps trained together), best dev checkpoint kept.
-import { buildVocab } from '../data/vocab.js';
 import { LabelSet } from '../data/sentence.js';
 import { readVocabFile, WordPiece } from '../data/wordpiece.js';
+import { trainWordPiece, WordCounts } from '../data/wordpiece-trainer.js';
 import { chooseMetric } from '../earlyexit/evaluate.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
 import { labelerFromHf, readHfBert, guessLowercase } from '../io/hf.js';
@@ -25,7 +25,8 @@ Data:
 
 Vocabulary (models trained from scratch):
   --vocab FILE          a WordPiece vocab.txt
-  --build-vocab N       build one from the training data with at most N whole words (default 30000)
+  --build-vocab N       learn one of N pieces from the training words, as \`offramp vocab --size N\`
+                        with its defaults (min frequency 2) would (default 16000)
   --case C              auto | cased | uncased (default auto: cased for a built vocabulary; for a
                         vocab file or --init-hf, do_lower_case or a guess from the vocabulary)
 
@@ -100,7 +101,7 @@ async function run(argv: string[]): Promise<void> {
   const freezeEncoderEpochs = num(v, 'freeze-encoder-epochs', 0, { int: true, min: 0 });
   const presetName = oneOf<PresetName>(v, 'preset', ['tiny', 'small', 'base'], 'tiny');
   const maxPositions = num(v, 'max-positions', undefined, { int: true, min: 3 });
-  const buildVocabWords = num(v, 'build-vocab', 30000, { int: true, min: 0 });
+  const buildVocabSize = num(v, 'build-vocab', 16000, { int: true, min: 6, max: 10_000_000 });
   const metricFlag = metricFromFlags(v);
   const warmupFlag = num(v, 'warmup', undefined, { int: true, min: 0 });
   const shape = shapeFlags.length === 0 ? null : {
@@ -136,7 +137,10 @@ async function run(argv: string[]): Promise<void> {
       tokenizer = new WordPiece(vocab, { lowercase: caseFlag === 'auto' ? guessLowercase(vocab) : caseFlag === 'uncased' }, file);
     } else {
       const lowercase = caseFlag === 'uncased';
-      tokenizer = new WordPiece(buildVocab(train, { maxWords: buildVocabWords, lowercase }), { lowercase }, 'built vocabulary');
+      const counts = new WordCounts(lowercase);
+      for (const sentence of train) counts.addWords(sentence.words);
+      const { tokens } = trainWordPiece(counts.counts, { vocabSize: buildVocabSize, minFrequency: 2 });
+      tokenizer = new WordPiece(tokens, { lowercase }, 'learned vocabulary');
     }
     let bert: BertConfig;
     if (shape) {

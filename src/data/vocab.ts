@@ -1,6 +1,8 @@
-// A WordPiece vocabulary for models trained from scratch: special tokens, the most frequent
-// whole words, then every character seen both as a word start and as a `##` continuation,
-// so every training word of at most 100 characters tokenizes without [UNK].
+// A whole-word vocabulary: special tokens, the most frequent whole words, then every character
+// seen both as a word start and as a `##` continuation, so every training word of at most 100
+// characters tokenizes without [UNK]. Kept for `offramp demo` and the recorded reproduction
+// (experiments/reproduce.ts); `offramp vocab` and `train --build-vocab` learn subwords instead
+// (wordpiece-trainer.ts).
 import { writeFileSync } from 'node:fs';
 import { basicTokenize } from './basictokenizer.js';
 import type { Sentence } from './sentence.js';
