@@ -8,10 +8,11 @@ import { calibrateCommand } from './calibrate.js';
 import { curveCommand } from './curve.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { pretrainCommand } from './pretrain.js';
 import { tagCommand } from './tag.js';
 import { trainCommand } from './train.js';
 
-const commands: Command[] = [trainCommand, evalCommand, curveCommand, calibrateCommand, tagCommand, demoCommand];
+const commands: Command[] = [trainCommand, pretrainCommand, evalCommand, curveCommand, calibrateCommand, tagCommand, demoCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
