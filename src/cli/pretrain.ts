@@ -51,6 +51,7 @@ Training:
   --save-every N        save to --out every N steps (default 1000; always at the end)
   --out DIR             output directory (required)
   --resume              continue the run saved in --out (same text and options)
+  --stop-at N           stop (and save) after step N of the schedule, to continue later with --resume
 
 Example:
   offramp pretrain --vocab vocab.txt --labelled eng.train wiki.txt --epochs 3 --out runs/bert-tiny
@@ -99,7 +100,7 @@ async function run(argv: string[]): Promise<void> {
     dropout: { type: 'string' }, 'seq-len': { type: 'string' }, 'whole-word-masking': { type: 'boolean' }, steps: { type: 'string' },
     epochs: { type: 'string' }, 'batch-pieces': { type: 'string' }, lr: { type: 'string' }, warmup: { type: 'string' },
     'weight-decay': { type: 'string' }, seed: { type: 'string' }, 'log-every': { type: 'string' }, 'eval-every': { type: 'string' },
-    'save-every': { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' },
+    'save-every': { type: 'string' }, 'stop-at': { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' },
   }, true);
   if (!p) return;
   const v = p.values as Record<string, string | boolean | string[] | undefined>;
@@ -133,6 +134,7 @@ async function run(argv: string[]): Promise<void> {
   const logEvery = num(vs, 'log-every', 20, { int: true, min: 1 });
   const evalEvery = num(vs, 'eval-every', 500, { int: true, min: 1 });
   const saveEvery = num(vs, 'save-every', 1000, { int: true, min: 1 });
+  const stopAt = num(vs, 'stop-at', undefined, { int: true, min: 1 });
   const holdoutFlag = num(vs, 'holdout', undefined, { int: true, min: 0 });
   const masking: MaskingOptions = { prob: 0.15, wholeWord: vs['whole-word-masking'] === true };
   checkReadable(vocabFile);
@@ -153,6 +155,7 @@ async function run(argv: string[]): Promise<void> {
   if (stepsFlag === undefined) for (let e = 0; e < epochs; e++) epochSteps.push(planOf(e).length);
   const total = stepsFlag ?? epochSteps.reduce((a, b) => a + b, 0);
   const warmup = warmupFlag ?? Math.round(0.1 * total);
+  const end = Math.min(total, stopAt ?? total);
 
   const bert: BertConfig = shape
     ? { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden, dropout }
@@ -193,13 +196,13 @@ async function run(argv: string[]): Promise<void> {
   let doneTokens = 0;
   let step = state.step;
   let first = 0; // first step of the current epoch
-  for (let epoch = 0; step < total; epoch++) {
+  for (let epoch = 0; step < end; epoch++) {
     const plan = planOf(epoch);
     if (first + plan.length <= step) {
       first += plan.length;
       continue;
     }
-    for (let i = step - first; i < plan.length && step < total; i++) {
+    for (let i = step - first; i < plan.length && step < end; i++) {
       const batch = maskBatch(plan[i]!.map((j) => corpus.train[j]!), mv, masking, streamRng(seed, step, maskStream));
       if (batch.targets.length === 0) {
         step++; // nothing to predict (every piece special, e.g. [UNK]): no update
@@ -222,21 +225,21 @@ async function run(argv: string[]): Promise<void> {
       const m = batch.targets.length;
       window = { loss: window.loss + loss * m, correct: window.correct + correct, masked: window.masked + m, tokens: window.tokens + batch.ids.length, steps: window.steps + 1 };
       doneTokens += batch.ids.length;
-      if (step % logEvery === 0 || step === total) {
+      if (step % logEvery === 0 || step === end) {
         const elapsed = (performance.now() - start) / 1000;
         const rate = doneTokens / elapsed;
-        const eta = ((total - step) * elapsed) / (step - state.step);
+        const eta = ((end - step) * elapsed) / (step - state.step);
         process.stderr.write(`step ${step}/${total} epoch ${epoch + 1}  loss ${(window.loss / window.masked).toFixed(4)}  MLM acc ${(100 * window.correct / window.masked).toFixed(2)}%  ${rate.toFixed(0)} tokens/s  lr ${optim.groups[0]!.lr.toExponential(2)}  ETA ${fmtDuration(eta)}\n`);
         window = { loss: 0, correct: 0, masked: 0, tokens: 0, steps: 0 };
       }
-      if (step % evalEvery === 0 && step < total) process.stderr.write(`step ${step}: ${await report(step)}\n`);
-      if (step % saveEvery === 0 && step < total) await save(step);
+      if (step % evalEvery === 0 && step < end) process.stderr.write(`step ${step}: ${await report(step)}\n`);
+      if (step % saveEvery === 0 && step < end) await save(step);
     }
     first += plan.length;
   }
   const final = await report(step);
   await save(step);
-  process.stdout.write(`step ${step}: ${final}; saved in ${out}\n`);
+  process.stdout.write(`step ${step}/${total}: ${final}; saved in ${out}${step < total ? ' (continue with --resume)' : ''}\n`);
   optim.dispose();
   model.dispose();
 }

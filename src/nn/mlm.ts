@@ -2,9 +2,8 @@
 // then on the masked rows only — the [M, V] vocabulary projection is the expensive part —
 // dense → GELU → LayerNorm → logits = x·Eᵀ + b with E the word-embedding matrix (tied weights).
 import type { MlmBatch } from '../data/mlm.js';
-import { add, ge, gelu, gatherRows, layerNorm, logSoftmax, matmul, max, mul, neg, sum, div } from '../ops/index.js';
-import { fromArray, indices } from '../tensor/create.js';
-import { allocArray } from '../tensor/dtype.js';
+import { add, div, exp, ge, gatherRows, gelu, layerNorm, log, matmul, max, reshape, sub, sum } from '../ops/index.js';
+import { indices } from '../tensor/create.js';
 import { noGrad } from '../tensor/engine.js';
 import { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -36,19 +35,23 @@ export interface MlmLoss {
   correct: Tensor;
 }
 
-/** Cross-entropy and accuracy of logits [M, V] against M target ids (M ≥ 1). */
+/**
+ * Cross-entropy and accuracy of logits [M, V] against M target ids (M ≥ 1), as log-sum-exp minus
+ * the target logit: the target logits are gathered rather than picked with an [M, V] one-hot,
+ * which keeps the passes over the [M, V] logits to a minimum.
+ */
 export function mlmLoss(logits: Tensor, targets: Int32Array): MlmLoss {
   const [m, v] = logits.shape as [number, number];
   if (m !== targets.length || m === 0) throw new Error(`mlmLoss: ${m} logit rows for ${targets.length} targets`);
-  const pick = allocArray(logits.dtype, m * v); // one-hot of each target
-  targets.forEach((t, i) => {
+  const flat = Int32Array.from(targets, (t, i) => {
     if (!(t >= 0 && t < v)) throw new RangeError(`mlmLoss: target ${t} at row ${i} is not in [0, ${v})`);
-    pick[i * v + t] = 1;
+    return i * v + t;
   });
-  const logp = logSoftmax(logits); // [M, V]
-  const targetLogp = sum(mul(logp, fromArray(pick, [m, v])), -1); // [M]
-  const loss = div(neg(sum(targetLogp)), m);
-  const correct = noGrad(() => sum(ge(targetLogp, max(logp, -1)))); // scalar
+  const rowMax = noGrad(() => max(logits, -1, true)); // [M, 1], only a shift: no gradient needed
+  const lse = add(log(sum(exp(sub(logits, rowMax)), -1, true)), rowMax); // [M, 1]
+  const target = gatherRows(reshape(logits, [m * v, 1]), indices(flat)); // [M, 1]
+  const loss = div(sum(sub(lse, target)), m);
+  const correct = noGrad(() => sum(ge(target, rowMax))); // scalar
   return { loss, correct };
 }
 
@@ -73,13 +76,18 @@ export class MaskedLm {
     };
   }
 
-  /** Loss on the batch's masked rows; dropout from rng when given (training). */
-  forward(batch: MlmBatch, rng: Rng | null): MlmLoss {
+  /** The encoder's last-layer output of every row: [T, H]. Dropout from rng when given (training). */
+  encode(batch: MlmBatch, rng: Rng | null): Tensor {
     const d: Dropout | null = rng ? { p: this.cfg.dropout, rng } : null;
     const segments = fullSegments(batch.cuSeqlens);
     let h = this.bert.embeddings.forward(batch.ids, batch.pos, d); // [T, H]
     for (const layer of this.bert.layers) h = layer.forward(h, h, segments, d).out; // [T, H]
-    const masked = gatherRows(h, indices(batch.maskedRows)); // [M, H]
+    return h;
+  }
+
+  /** Loss and accuracy on the batch's masked rows. */
+  forward(batch: MlmBatch, rng: Rng | null): MlmLoss {
+    const masked = gatherRows(this.encode(batch, rng), indices(batch.maskedRows)); // [M, H]
     return mlmLoss(mlmLogits(this.head, masked), batch.targets);
   }
 
