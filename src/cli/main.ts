@@ -8,11 +8,12 @@ import { calibrateCommand } from './calibrate.js';
 import { curveCommand } from './curve.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { pretrainCommand } from './pretrain.js';
 import { tagCommand } from './tag.js';
 import { trainCommand } from './train.js';
 import { vocabCommand } from './vocab.js';
 
-const commands: Command[] = [trainCommand, evalCommand, curveCommand, calibrateCommand, tagCommand, demoCommand, vocabCommand];
+const commands: Command[] = [vocabCommand, pretrainCommand, trainCommand, evalCommand, curveCommand, calibrateCommand, tagCommand, demoCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -7,7 +7,7 @@
 import type { AdamWArgs } from '../backend/backend.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { backend, noGrad } from '../tensor/engine.js';
-import { zeros } from '../tensor/create.js';
+import { fromArray, zeros } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { clipGradNorm } from './clip.js';
 
@@ -74,6 +74,20 @@ export class AdamW {
         be.adamw(p.storage, p.grad.storage, s.m.storage, s.v.storage, args);
       }
     }
+  }
+
+  /** A parameter's moment buffers (undefined before its first update): what a checkpoint saves. */
+  moments(p: Tensor): { m: Tensor; v: Tensor } | undefined {
+    return this.state.get(p);
+  }
+
+  /** Restore a parameter's moments when resuming a run (set `step` too). */
+  setMoments(p: Tensor, m: Float32Array, v: Float32Array): void {
+    if (m.length !== p.size || v.length !== p.size) throw new Error(`AdamW.setMoments: '${p.name}' has ${p.size} values, got moments of ${m.length} and ${v.length}`);
+    const old = this.state.get(p);
+    old?.m.dispose();
+    old?.v.dispose();
+    this.state.set(p, noGrad(() => ({ m: fromArray(Float32Array.from(m), p.shape).keep(), v: fromArray(Float32Array.from(v), p.shape).keep() })));
   }
 
   zeroGrad(): void {

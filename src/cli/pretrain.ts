@@ -1,0 +1,245 @@
+// offramp pretrain: BERT masked-language-model pretraining on raw text and the words of labelled
+// files; saves a Hugging Face BERT directory that `offramp train --init-hf` starts from.
+import { planBatches } from '../data/batcher.js';
+import { maskBatch, maskVocab, type MaskingOptions, type MaskVocab, type MlmBatch } from '../data/mlm.js';
+import { readVocabFile, WordPiece } from '../data/wordpiece.js';
+import { guessLowercase } from '../io/hf.js';
+import { loadPretraining, savePretraining, type PretrainState } from '../io/pretraincheckpoint.js';
+import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
+import { MaskedLm } from '../nn/mlm.js';
+import { AdamW } from '../optim/adamw.js';
+import { linearWarmupDecay } from '../optim/schedule.js';
+import { tidy } from '../tensor/engine.js';
+import { Rng } from '../tensor/random.js';
+import { checkReadable, fmtDuration, num, oneOf, parse, required, startBackend, UsageError, type Command } from './common.js';
+import { readCorpus, type CorpusSource } from './pretraincorpus.js';
+
+const help = `Usage: offramp pretrain --vocab FILE --out DIR [options] [TEXT_FILE...] [--labelled FILE...]
+
+Masked-language-model pretraining (BERT): consecutive lines are packed into sequences of up to
+--seq-len pieces; in each sequence 15% of the pieces are chosen, 80% of them replaced by [MASK],
+10% by a random piece, 10% kept, and the model learns to predict them. --out becomes a Hugging
+Face BERT directory (config.json, tokenizer_config.json, vocab.txt, model.safetensors with the
+MLM head) that 'offramp train --init-hf DIR' fine-tunes; it also holds the optimizer state for --resume.
+
+Text:
+  TEXT_FILE...          raw text, one sentence or paragraph per line; a blank line ends a document
+  --labelled FILE       the words of a labelled file (CoNLL, CoNLL-U by .conllu, CLUENER by .json/.jsonl); repeatable
+  --holdout N           lines held out (spread over all files) to report MLM accuracy on
+                        (default 1% of the lines, at most 2000)
+
+Vocabulary:
+  --vocab FILE          WordPiece vocab.txt (required)
+  --case C              auto | cased | uncased (default auto: a guess from the vocabulary)
+
+Model:
+  --preset P            tiny (L=12, H=128) | small (L=12, H=256) | base (L=12, H=768)  (default tiny)
+  --layers N --hidden H --heads A [--ffn F]   a custom shape instead of a preset (F defaults to 4H)
+  --dropout P           (default 0.1)
+
+Training:
+  --seq-len N           most pieces per sequence, [CLS]/[SEP] included (default 128, at most 512)
+  --whole-word-masking  choose whole words (a piece and its ## continuations) rather than pieces
+  --steps N | --epochs N   how long to train (default --epochs 1)
+  --batch-pieces N      pieces per batch (default 1024)
+  --lr X                peak learning rate (default 5e-4)
+  --warmup N            linear warmup steps, then linear decay to 0 (default 10% of the steps)
+  --weight-decay X      (default 0.01)
+  --seed N              (default 1)
+  --log-every N         progress line every N steps (default 20)
+  --eval-every N        held-out accuracy every N steps (default 500)
+  --save-every N        save to --out every N steps (default 1000; always at the end)
+  --out DIR             output directory (required)
+  --resume              continue the run saved in --out (same text and options)
+  --stop-at N           stop (and save) after step N of the schedule, to continue later with --resume
+
+Example:
+  offramp pretrain --vocab vocab.txt --labelled eng.train wiki.txt --epochs 3 --out runs/bert-tiny
+  offramp train --train eng.train --dev eng.testa --init-hf runs/bert-tiny --out runs/ner
+`;
+
+export const pretrainCommand: Command = { name: 'pretrain', summary: 'pretrain BERT (masked language model) on raw text', help, run };
+
+/** An independent random stream per (seed, counter, purpose): a resumed run draws the same numbers. */
+function streamRng(seed: number, counter: number, purpose: number): Rng {
+  return new Rng((Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(counter + 1, 0x85ebca6b) ^ Math.imul(purpose, 0xc2b2ae35)) >>> 0);
+}
+const shuffleStream = 1;
+const maskStream = 2;
+const dropoutStream = 3;
+const heldOutStream = 4;
+
+interface Totals {
+  loss: number;
+  correct: number;
+  masked: number;
+}
+
+async function evaluate(model: MaskedLm, batches: readonly MlmBatch[]): Promise<Totals> {
+  const t: Totals = { loss: 0, correct: 0, masked: 0 };
+  for (const batch of batches) {
+    if (batch.targets.length === 0) continue;
+    const r = tidy(() => model.forward(batch, null));
+    t.loss += (await r.loss.item()) * batch.targets.length;
+    t.correct += await r.correct.item();
+    t.masked += batch.targets.length;
+    r.loss.dispose();
+    r.correct.dispose();
+  }
+  return t;
+}
+
+function noDecay(name: string): boolean {
+  return name.endsWith('.bias') || name.includes('LayerNorm');
+}
+
+async function run(argv: string[]): Promise<void> {
+  const p = parse(pretrainCommand, argv, {
+    labelled: { type: 'string', multiple: true }, holdout: { type: 'string' }, vocab: { type: 'string' }, case: { type: 'string' },
+    preset: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
+    dropout: { type: 'string' }, 'seq-len': { type: 'string' }, 'whole-word-masking': { type: 'boolean' }, steps: { type: 'string' },
+    epochs: { type: 'string' }, 'batch-pieces': { type: 'string' }, lr: { type: 'string' }, warmup: { type: 'string' },
+    'weight-decay': { type: 'string' }, seed: { type: 'string' }, 'log-every': { type: 'string' }, 'eval-every': { type: 'string' },
+    'save-every': { type: 'string' }, 'stop-at': { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' },
+  }, true);
+  if (!p) return;
+  const v = p.values as Record<string, string | boolean | string[] | undefined>;
+  const vs = p.values;
+  const labelled = (v.labelled as string[] | undefined) ?? [];
+  const sources: CorpusSource[] = [...p.positionals.map((file) => ({ file, kind: 'text' as const })), ...labelled.map((file) => ({ file, kind: 'labelled' as const }))];
+  if (sources.length === 0) throw new UsageError('give at least one text file or --labelled file');
+  const vocabFile = required(vs, 'vocab');
+  const out = required(vs, 'out');
+  const caseFlag = oneOf(vs, 'case', ['auto', 'cased', 'uncased'] as const, 'auto');
+  const shapeFlags = ['layers', 'hidden', 'heads', 'ffn'].filter((k) => vs[k] !== undefined);
+  if (vs.preset !== undefined && shapeFlags.length > 0) throw new UsageError(`--preset cannot be combined with --${shapeFlags[0]}`);
+  if (vs.steps !== undefined && vs.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
+  const presetName = oneOf<PresetName>(vs, 'preset', ['tiny', 'small', 'base'], 'tiny');
+  const shape = shapeFlags.length === 0 ? null : {
+    layers: num(vs, 'layers', 12, { int: true, min: 1 }),
+    hidden: num(vs, 'hidden', 128, { int: true, min: 1 }),
+    heads: num(vs, 'heads', 2, { int: true, min: 1 }),
+    ffn: num(vs, 'ffn', undefined, { int: true, min: 1 }),
+  };
+  if (shape && shape.hidden % shape.heads !== 0) throw new UsageError(`--hidden ${shape.hidden} is not divisible by --heads ${shape.heads}`);
+  const dropout = num(vs, 'dropout', 0.1, { min: 0, max: 0.99 });
+  const seqLen = num(vs, 'seq-len', 128, { int: true, min: 3, max: 512 });
+  const batchPieces = num(vs, 'batch-pieces', 1024, { int: true, min: seqLen });
+  const stepsFlag = num(vs, 'steps', undefined, { int: true, min: 1 });
+  const epochs = num(vs, 'epochs', 1, { int: true, min: 1 });
+  const lr = num(vs, 'lr', 5e-4, { min: 0, above: true });
+  const warmupFlag = num(vs, 'warmup', undefined, { int: true, min: 0 });
+  const weightDecay = num(vs, 'weight-decay', 0.01, { min: 0 });
+  const seed = num(vs, 'seed', 1, { int: true, min: 0 });
+  const logEvery = num(vs, 'log-every', 20, { int: true, min: 1 });
+  const evalEvery = num(vs, 'eval-every', 500, { int: true, min: 1 });
+  const saveEvery = num(vs, 'save-every', 1000, { int: true, min: 1 });
+  const stopAt = num(vs, 'stop-at', undefined, { int: true, min: 1 });
+  const holdoutFlag = num(vs, 'holdout', undefined, { int: true, min: 0 });
+  const masking: MaskingOptions = { prob: 0.15, wholeWord: vs['whole-word-masking'] === true };
+  checkReadable(vocabFile);
+
+  await startBackend();
+  const vocab = readVocabFile(vocabFile);
+  const tokenizer = new WordPiece(vocab, { lowercase: caseFlag === 'auto' ? guessLowercase(vocab) : caseFlag === 'uncased' }, vocabFile);
+  const t0 = performance.now();
+  const corpus = readCorpus(sources, tokenizer, seqLen, (lines) => holdoutFlag ?? Math.min(2000, Math.ceil(lines / 100)));
+  if (corpus.train.length === 0) throw new Error('no training text is left after the held-out lines');
+  const lengths = corpus.train.map((s) => s.length + 2);
+  const pieces = lengths.reduce((a, b) => a + b, 0);
+  const mv: MaskVocab = maskVocab(tokenizer);
+  const heldOut = planBatches(corpus.heldOut.map((s) => s.length + 2), { maxPieces: batchPieces })
+    .map((idx, b) => maskBatch(idx.map((i) => corpus.heldOut[i]!), mv, masking, streamRng(seed, b, heldOutStream)));
+  const planOf = (epoch: number): number[][] => planBatches(lengths, { maxPieces: batchPieces, rng: streamRng(seed, epoch, shuffleStream) });
+  const epochSteps: number[] = [];
+  if (stepsFlag === undefined) for (let e = 0; e < epochs; e++) epochSteps.push(planOf(e).length);
+  const total = stepsFlag ?? epochSteps.reduce((a, b) => a + b, 0);
+  const warmup = warmupFlag ?? Math.round(0.1 * total);
+  const end = Math.min(total, stopAt ?? total);
+
+  const bert: BertConfig = shape
+    ? { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden, dropout }
+    : { ...preset(presetName, tokenizer.size), dropout };
+  const model = new MaskedLm(bert, seed);
+  const named = [...model.store.params.entries()];
+  const optim = new AdamW([
+    { params: named.filter(([n]) => !noDecay(n)).map(([, t]) => t), lr, weightDecay, maxGradNorm: 1 },
+    { params: named.filter(([n]) => noDecay(n)).map(([, t]) => t), lr, weightDecay: 0, maxGradNorm: 1 },
+  ]);
+  const options = {
+    sources: sources.map((s) => `${s.kind}:${s.file}`), vocab: vocabFile, lowercase: tokenizer.lowercase, bert, seqLen, batchPieces,
+    steps: total, warmup, lr, weightDecay, seed, wholeWordMasking: masking.wholeWord, heldOutLines: corpus.heldOutLines,
+  };
+  let state: PretrainState = { step: 0, options, history: [] };
+  if (vs.resume === true) {
+    state = await loadPretraining(out, model, optim);
+    const saved = JSON.stringify(state.options);
+    if (saved !== JSON.stringify(options)) throw new Error(`${out}/trainer_state.json: the saved run's options ${saved} differ from this run's ${JSON.stringify(options)}`);
+  }
+  process.stderr.write(
+    `text: ${corpus.lines} lines → ${corpus.train.length} sequences, ${pieces} pieces (${((performance.now() - t0) / 1000).toFixed(1)} s); held out ${corpus.heldOutLines} lines, ${heldOut.reduce((n, b) => n + b.targets.length, 0)} masked pieces\n` +
+      `model: L=${bert.layers} H=${bert.hidden} heads=${bert.heads} F=${bert.ffn}, vocabulary ${tokenizer.size} (${tokenizer.lowercase ? 'uncased' : 'cased'}), seq-len ${seqLen}${masking.wholeWord ? ', whole-word masking' : ''}\n` +
+      `optim: ${total} steps of ~${batchPieces} pieces (${(total * batchPieces / pieces).toFixed(2)} epochs), lr ${lr}, warmup ${warmup}, linear decay${state.step > 0 ? `; resuming at step ${state.step}` : ''}\n`,
+  );
+
+  const report = async (step: number): Promise<string> => {
+    const t = await evaluate(model, heldOut);
+    const acc = t.correct / Math.max(1, t.masked);
+    const loss = t.loss / Math.max(1, t.masked);
+    state.history.push({ step, heldOutLoss: loss, heldOutAccuracy: acc });
+    return `held-out MLM accuracy ${(100 * acc).toFixed(2)}%, loss ${loss.toFixed(4)} (${t.masked} pieces)`;
+  };
+  const save = async (step: number): Promise<void> => savePretraining(out, model, tokenizer, optim, { ...state, step });
+
+  const start = performance.now();
+  let window = { loss: 0, correct: 0, masked: 0, tokens: 0, steps: 0 };
+  let doneTokens = 0;
+  let step = state.step;
+  let first = 0; // first step of the current epoch
+  for (let epoch = 0; step < end; epoch++) {
+    const plan = planOf(epoch);
+    if (first + plan.length <= step) {
+      first += plan.length;
+      continue;
+    }
+    for (let i = step - first; i < plan.length && step < end; i++) {
+      const batch = maskBatch(plan[i]!.map((j) => corpus.train[j]!), mv, masking, streamRng(seed, step, maskStream));
+      if (batch.targets.length === 0) {
+        step++; // nothing to predict (every piece special, e.g. [UNK]): no update
+        continue;
+      }
+      optim.scaleLr(linearWarmupDecay(step, warmup, total));
+      const r = tidy(() => {
+        const x = model.forward(batch, streamRng(seed, step, dropoutStream));
+        x.loss.backward();
+        return x;
+      });
+      const loss = await r.loss.item();
+      const correct = await r.correct.item();
+      r.loss.dispose();
+      r.correct.dispose();
+      if (!Number.isFinite(loss)) throw new Error(`pretraining: loss is ${loss} at step ${step + 1}`);
+      await optim.stepAsync();
+      optim.zeroGrad();
+      step++;
+      const m = batch.targets.length;
+      window = { loss: window.loss + loss * m, correct: window.correct + correct, masked: window.masked + m, tokens: window.tokens + batch.ids.length, steps: window.steps + 1 };
+      doneTokens += batch.ids.length;
+      if (step % logEvery === 0 || step === end) {
+        const elapsed = (performance.now() - start) / 1000;
+        const rate = doneTokens / elapsed;
+        const eta = ((end - step) * elapsed) / (step - state.step);
+        process.stderr.write(`step ${step}/${total} epoch ${epoch + 1}  loss ${(window.loss / window.masked).toFixed(4)}  MLM acc ${(100 * window.correct / window.masked).toFixed(2)}%  ${rate.toFixed(0)} tokens/s  lr ${optim.groups[0]!.lr.toExponential(2)}  ETA ${fmtDuration(eta)}\n`);
+        window = { loss: 0, correct: 0, masked: 0, tokens: 0, steps: 0 };
+      }
+      if (step % evalEvery === 0 && step < end) process.stderr.write(`step ${step}: ${await report(step)}\n`);
+      if (step % saveEvery === 0 && step < end) await save(step);
+    }
+    first += plan.length;
+  }
+  const final = await report(step);
+  await save(step);
+  process.stdout.write(`step ${step}/${total}: ${final}; saved in ${out}${step < total ? ' (continue with --resume)' : ''}\n`);
+  optim.dispose();
+  model.dispose();
+}

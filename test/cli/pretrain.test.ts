@@ -1,0 +1,110 @@
+// offramp pretrain as a child process on tiny generated text: it learns, its output directory is
+// a Hugging Face BERT that `train --init-hf` loads, and a resumed run equals an uninterrupted one.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readHfBert } from '../../src/io/hf.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import { Rng } from '../../src/tensor/random.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+function offramp(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OFFRAMP_BACKEND: 'cpu' }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ok(args: string[]): string {
+  const r = offramp(args);
+  assert.equal(r.code, 0, `offramp ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+const letters = 'abcdefghijklmnopqrst'.split('');
+let dir = '';
+let text = '';
+let vocab = '';
+let conll = '';
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'offramp-pretrain-'));
+  // each line: 10 consecutive letters of a 20-letter cycle from a random start, so every masked
+  // letter follows from its neighbours
+  const rng = new Rng(1);
+  const lines = Array.from({ length: 600 }, () => {
+    const s = rng.int(20);
+    return Array.from({ length: 10 }, (_, i) => letters[(s + i) % 20]).join(' ');
+  });
+  text = join(dir, 'alphabet.txt');
+  writeFileSync(text, `${lines.slice(0, 300).join('\n')}\n\n${lines.slice(300).join('\n')}\n`);
+  vocab = join(dir, 'vocab.txt');
+  writeFileSync(vocab, ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...letters, ...letters.map((c) => `##${c}`)].map((t) => `${t}\n`).join(''));
+  conll = join(dir, 'train.conll');
+  writeFileSync(conll, lines.slice(0, 40).map((l) => l.split(' ').map((w) => `${w.toUpperCase()} ${w < 'k' ? 'B-X' : 'O'}`).join('\n')).join('\n\n') + '\n');
+});
+
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const tiny = ['--layers', '2', '--hidden', '32', '--heads', '2', '--seq-len', '32', '--batch-pieces', '256'];
+
+test('pretrain learns: held-out MLM accuracy on predictable text goes far above chance (1/20)', () => {
+  const out = ok(['pretrain', text, '--vocab', vocab, ...tiny, '--steps', '800', '--lr', '5e-3', '--dropout', '0', '--holdout', '60', '--eval-every', '1000', '--out', join(dir, 'learn')]);
+  const acc = Number(/held-out MLM accuracy ([\d.]+)%/.exec(out)?.[1]);
+  assert.ok(acc >= 70, `held-out accuracy ${acc}%:\n${out}`);
+});
+
+test('pretrain saves a Hugging Face BERT directory that train --init-hf loads, casing included', async () => {
+  const out = join(dir, 'hf');
+  ok(['pretrain', text, '--labelled', conll, '--vocab', vocab, '--case', 'uncased', ...tiny, '--steps', '5', '--out', out]);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(config.model_type, 'bert');
+  assert.equal(config.hidden_size, 32);
+  assert.equal(config.num_hidden_layers, 2);
+  assert.equal(config.vocab_size, 45);
+  assert.equal(JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8')).do_lower_case, true);
+  const saved = (await readSafetensors(join(out, 'model.safetensors'))).tensors;
+  for (const name of ['cls.predictions.transform.dense.weight', 'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.bias', 'bert.embeddings.word_embeddings.weight']) {
+    assert.ok(saved.has(name), `model.safetensors lacks ${name}`);
+  }
+  assert.ok(!saved.has('cls.predictions.decoder.weight'), 'the tied decoder weight is stored once, as the word embeddings');
+  const hf = await readHfBert(out);
+  assert.equal(hf.lowercase, true);
+  assert.equal(hf.caseSource, 'tokenizer_config.json');
+  assert.deepEqual(hf.skipped.sort(), [...saved.keys()].filter((n) => n.startsWith('cls.')).sort());
+  for (const [name, t] of hf.tensors) assert.deepEqual(t.data, saved.get(name)!.data, name);
+  const r = offramp(['train', '--train', conll, '--init-hf', out, '--epochs', '1', '--out', join(dir, 'ner'), '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /uncased, from tokenizer_config\.json/);
+  assert.ok(existsSync(join(dir, 'ner', 'model.safetensors')));
+});
+
+test('pretrain --resume: stopped and resumed twice, the parameters and optimizer state equal an uninterrupted run', async () => {
+  const common = [text, '--vocab', vocab, ...tiny, '--steps', '9', '--save-every', '100', '--seed', '3'];
+  ok(['pretrain', ...common, '--out', join(dir, 'whole')]);
+  const split = join(dir, 'split');
+  assert.match(ok(['pretrain', ...common, '--stop-at', '4', '--out', split]), /step 4\/9.*--resume/);
+  ok(['pretrain', ...common, '--stop-at', '7', '--resume', '--out', split]);
+  ok(['pretrain', ...common, '--resume', '--out', split]);
+  for (const file of ['model.safetensors', 'optimizer.safetensors']) {
+    const a = (await readSafetensors(join(dir, 'whole', file))).tensors;
+    const b = (await readSafetensors(join(split, file))).tensors;
+    assert.deepEqual([...b.keys()], [...a.keys()]);
+    for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, `${file}: ${name}`);
+  }
+  const bad = offramp(['pretrain', ...common.map((x) => (x === '3' ? '4' : x)), '--resume', '--out', split]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /trainer_state\.json: the saved run's options/);
+});
+
+test('pretrain: bad flags exit 2 with the flag named', () => {
+  const r = offramp(['pretrain', text, '--vocab', vocab, '--out', join(dir, 'x'), '--steps', '3', '--epochs', '2']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--steps or --epochs/);
+  assert.equal(offramp(['pretrain', '--vocab', vocab, '--out', join(dir, 'x')]).code, 2);
+});
