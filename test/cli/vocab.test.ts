@@ -34,7 +34,7 @@ after(() => {
 });
 
 test('vocab: labelled and raw files → vocab.txt that tokenizes every training word; same bytes twice', () => {
-  const out = join(dir, 'vocab.txt');
+  const out = join(dir, 'new', 'folder', 'vocab.txt');
   const r = offramp(['--out', out, '--size', '60', '--case', 'uncased', '--text', text, conll]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /wrote .*vocab\.txt: 46 pieces \(17 characters, 11 merges\)/);
