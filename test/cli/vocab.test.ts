@@ -70,6 +70,7 @@ test('vocab: an existing --out is kept unless --force', () => {
 test('vocab: usage mistakes exit 2 naming the flag; bad data exits 1 naming file and line', () => {
   const out = join(dir, 'never.txt');
   assert.match(offramp(['--help']).stdout, /Usage: offramp vocab/);
+  assert.match(offramp([], '--help').stdout, /^ {2}vocab +learn a WordPiece vocabulary/m);
   for (const [args, message] of [
     [[conll], /--out is required/],
     [['--out', out], /at least one FILE or --text FILE/],
