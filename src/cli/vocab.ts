@@ -1,5 +1,6 @@
 // offramp vocab: learn a WordPiece vocabulary (vocab.txt) from raw text and labelled files.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { splitLines } from '../data/lines.js';
 import { writeVocabFile } from '../data/vocab.js';
 import { coverage, trainWordPiece, WordCounts } from '../data/wordpiece-trainer.js';
@@ -20,7 +21,8 @@ Input (at least one):
   --text FILE           raw text, one sentence or paragraph per line (repeatable)
 
 Options:
-  --out FILE            where to write vocab.txt (required; an existing file is kept unless --force)
+  --out FILE            where to write vocab.txt (required; its folder is created if needed; an
+                        existing file is kept unless --force)
   --force               overwrite --out
   --size N              pieces in the vocabulary, special tokens included (default 16000); the
                         characters alone may need more, then the vocabulary is just the characters
@@ -84,6 +86,7 @@ async function run(argv: string[]): Promise<void> {
   });
   bar?.progress.end();
   process.stderr.write(`vocab: ${trained.merges} merges in ${((performance.now() - counted) / 1000).toFixed(1)} s\n`);
+  mkdirSync(dirname(out), { recursive: true });
   writeVocabFile(out, trained.tokens);
   const seconds = (performance.now() - started) / 1000;
 
@@ -97,4 +100,6 @@ async function run(argv: string[]): Promise<void> {
   if (trained.tokens.length < size) lines.push(`note          fewer than ${size} pieces: no pair left with at least ${minFrequency} occurrences`);
   if (trained.tokens.length > size) lines.push(`note          more than ${size} pieces: the special tokens and characters alone need ${trained.tokens.length}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+  // train --vocab guesses the case from [unusedN] tokens, which a learned vocabulary has none of.
+  if (lowercase) process.stderr.write(`vocab: uncased: give train --vocab ${out} also --case uncased\n`);
 }

@@ -154,6 +154,7 @@ export function trainWordPiece(counts: ReadonlyMap<string, number>, opts: WordPi
 
   // Pair (a, b) → a * stride + b: small integers for the usual sizes, exact below 2^53 always.
   const stride = tokens.length + Math.max(opts.vocabSize, 0) + 1;
+  if (stride * stride > Number.MAX_SAFE_INTEGER) throw new Error(`vocabulary size ${opts.vocabSize} is too large`);
   const pairCounts = new Map<number, number>();
   /** Words that may hold the pair (a superset: merges elsewhere may have removed it since). */
   const where = new Map<number, number[]>();

@@ -34,7 +34,7 @@ after(() => {
 });
 
 test('vocab: labelled and raw files → vocab.txt that tokenizes every training word; same bytes twice', () => {
-  const out = join(dir, 'vocab.txt');
+  const out = join(dir, 'new', 'folder', 'vocab.txt');
   const r = offramp(['--out', out, '--size', '60', '--case', 'uncased', '--text', text, conll]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /wrote .*vocab\.txt: 46 pieces \(17 characters, 11 merges\)/);
@@ -70,6 +70,7 @@ test('vocab: an existing --out is kept unless --force', () => {
 test('vocab: usage mistakes exit 2 naming the flag; bad data exits 1 naming file and line', () => {
   const out = join(dir, 'never.txt');
   assert.match(offramp(['--help']).stdout, /Usage: offramp vocab/);
+  assert.match(offramp([], '--help').stdout, /^ {2}vocab +learn a WordPiece vocabulary/m);
   for (const [args, message] of [
     [[conll], /--out is required/],
     [['--out', out], /at least one FILE or --text FILE/],
