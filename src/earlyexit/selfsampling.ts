@@ -136,6 +136,8 @@ export function selfSamplingLoss(model: EarlyExitModel, batch: PackedBatch, exit
 }
 
 export interface SelfSamplingHooks {
+  /** after the stage-1 statistics of each batch are cached (done of total batches) */
+  onStats?(done: number, total: number): void;
   onStep?(info: StepInfo): void;
   onEpoch?(epoch: number): Promise<void> | void;
 }
@@ -149,7 +151,12 @@ export interface SelfSamplingHooks {
 export async function trainSelfSampling(model: EarlyExitModel, batches: readonly PackedBatch[], sampling: Partial<SelfSamplingOptions> = {}, opts: Partial<TrainOptions> = {}, hooks: SelfSamplingHooks = {}): Promise<number[]> {
   const o = { ...officialSelfSampling, ...sampling };
   const stage1 = new Map<PackedBatch, LayerStats>();
-  if (o.exitSource === 'stage1' || o.flooding) for (const batch of batches) stage1.set(batch, await layerStats(model, batch));
+  if (o.exitSource === 'stage1' || o.flooding) {
+    for (const batch of batches) {
+      stage1.set(batch, await layerStats(model, batch));
+      hooks.onStats?.(stage1.size, batches.length);
+    }
+  }
   let current: LayerStats | null = null;
   return trainLoop(
     model,
