@@ -1,9 +1,10 @@
 // Paper §3.3, halt-and-copy, with compute that really shrinks. At layer l only the active rows
 // issue queries: they are gathered from the packed batch into one [ΣM_l, H] matrix, go through Q,
-// attention, the output projection and the FFN, and are written back (writeRows). Halted rows keep their
-// state (a copy) and still provide keys and values, computed from that state with layer l's
-// weights. [CLS]/[SEP] stay active while any word of their sentence is. A sentence whose words
-// have all left stops running entirely.
+// attention, the output projection and the FFN, and are written back (writeRows). Halted rows
+// keep their state (a copy) and still provide keys and values, computed from that state with
+// layer l's weights. [CLS]/[SEP] stay active while any word of their sentence is. A sentence
+// whose words have all left stops running entirely. With no halts this is the plain forward pass
+// (EarlyExitModel.forwardAll, stage 1).
 import type { PackedBatch } from '../data/batch.js';
 import type { Bert } from '../nn/bert.js';
 import type { AttentionSegment } from '../ops/attention.js';
@@ -25,7 +26,6 @@ export type CopyMode = 'output' | 'preNorm';
 
 /** A running sentence's words in one step's logits: batch words firstWord + i are logits rows row + i, i < count. */
 export interface SentenceWords {
-  sentence: number;
   firstWord: number;
   row: number;
   count: number;
@@ -68,7 +68,7 @@ export class HaltAndCopy {
   constructor(
     readonly model: OffRampEncoder,
     readonly batch: PackedBatch,
-    readonly copy: CopyMode,
+    copy: CopyMode,
     private readonly rng: Rng | null,
     /** training: keep every sentence running to the last layer (its [CLS]/[SEP] still query), so every off-ramp sees every word */
     private readonly runToEnd = false,
@@ -82,7 +82,7 @@ export class HaltAndCopy {
     this.activePieces = Array.from({ length: batch.cuSeqlens.length - 1 }, () => []);
   }
 
-  sentenceRunning(s: number): boolean {
+  private sentenceRunning(s: number): boolean {
     if (this.runToEnd) return true;
     const { cuWords } = this.batch;
     for (let w = cuWords[s]!; w < cuWords[s + 1]!; w++) if (this.wordActive[w]) return true;
@@ -115,7 +115,7 @@ export class HaltAndCopy {
         const w = pieceWord[r]!;
         if (w < 0 || this.wordActive[w]) query.push(r); // [CLS]/[SEP] (w = −1) never halt
       }
-      sentences.push({ sentence: s, firstWord: cuWords[s]!, row: firstPieces.length, count: cuWords[s + 1]! - cuWords[s]! });
+      sentences.push({ firstWord: cuWords[s]!, row: firstPieces.length, count: cuWords[s + 1]! - cuWords[s]! });
       for (let w = cuWords[s]!; w < cuWords[s + 1]!; w++) firstPieces.push(firstPiece[w]!);
       segments.push({ qStart: q0, qEnd: query.length, kStart: k0, kEnd: keyValue.length });
       this.activePieces[s]!.push(query.length - q0);
