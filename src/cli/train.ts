@@ -7,6 +7,7 @@ import { EarlyExitModel } from '../earlyexit/model.js';
 import { labelerFromHf, readHfBert, guessLowercase } from '../io/hf.js';
 import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
 import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, type Format , startBackend } from './common.js';
+import { runStage2 } from './stage2.js';
 import { runTraining, stepsPerEpoch } from './trainer.js';
 
 const help = `Usage: offramp train --train FILE [--dev FILE] --out DIR [options]
@@ -53,6 +54,9 @@ Optimisation:
   --out DIR             checkpoint directory (required; created if needed)
   --quiet               no progress bar
 
+  --stage2 --from DIR   stage 2 instead: self-sampling fine-tuning of the checkpoint in DIR
+                        (offramp train --stage2 --help for its options)
+
 Backend: OFFRAMP_BACKEND=cpu|webgpu (default cpu).
 Example:
   offramp train --train eng.train --dev eng.testa --preset tiny --epochs 3 --out runs/ner
@@ -61,6 +65,7 @@ Example:
 export const trainCommand: Command = { name: 'train', summary: 'train a labeler (joint stage), keep the best dev checkpoint', help, run };
 
 async function run(argv: string[]): Promise<void> {
+  if (argv.includes('--stage2')) return runStage2(argv.filter((a) => a !== '--stage2'));
   const p = parse(trainCommand, argv, {
     train: { type: 'string' }, dev: { type: 'string' }, format: { type: 'string' }, column: { type: 'string' },
     'max-sentences': { type: 'string' }, metric: { type: 'string' },

@@ -2,6 +2,7 @@
 // policy decide who leaves, halt them, and stop when every word has left. Returns each word's
 // label and exit layer and, per sentence, the active pieces of every executed layer (for FLOPs).
 import type { PackedBatch } from '../data/batch.js';
+import { noGrad } from '../tensor/engine.js';
 import type { EarlyExitModel } from './model.js';
 import { wordsLeaving, type ExitPolicy } from './policy.js';
 import { HaltAndCopy, type CopyMode } from './runner.js';
@@ -24,41 +25,24 @@ export async function labelBatch(model: EarlyExitModel, batch: PackedBatch, poli
   const w = batch.firstPiece.length;
   const labels = new Int32Array(w);
   const exitLayer = new Int32Array(w);
-  const runner = new HaltAndCopy(model, batch, copy, null);
+  const runner = noGrad(() => new HaltAndCopy(model, batch, copy, null));
   try {
     while (runner.running) {
-      const { words, logits } = await runner.inferStep();
-      const u = wordUncertainties(logits, words.length, c);
-      // words come grouped by sentence; decide per sentence
-      for (let start = 0; start < words.length; ) {
-        const s = sentenceOf(batch, words[start]!);
-        const end = start + (batch.cuWords[s + 1]! - batch.cuWords[s]!);
-        const active = Array.from(words.subarray(start, end), (j) => runner.wordActive[j]!);
-        const leaving = wordsLeaving(policy, runner.layer, model.layers, u.subarray(start, end), active);
+      const { sentences, logits } = await runner.inferStep();
+      const u = wordUncertainties(logits, logits.length / c, c);
+      for (const { firstWord, row, count } of sentences) {
+        const active = runner.wordActive.slice(firstWord, firstWord + count);
+        const leaving = wordsLeaving(policy, runner.layer, model.layers, u.subarray(row, row + count), active);
         leaving.forEach((leave, i) => {
           if (!leave) return;
-          const j = words[start + i]!;
-          labels[j] = argmaxRow(logits, start + i, c);
-          exitLayer[j] = runner.layer;
-          runner.halt(j);
+          labels[firstWord + i] = argmaxRow(logits, row + i, c);
+          exitLayer[firstWord + i] = runner.layer;
+          runner.halt(firstWord + i);
         });
-        start = end;
       }
     }
   } finally {
     runner.dispose();
   }
   return { labels, exitLayer, activePieces: runner.activePieces };
-}
-
-function sentenceOf(batch: PackedBatch, word: number): number {
-  const cw = batch.cuWords;
-  let lo = 0;
-  let hi = cw.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (cw[mid]! <= word) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }

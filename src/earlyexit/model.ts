@@ -2,13 +2,13 @@
 // linear layer on the first piece of every word, separate weights per layer; the last layer's
 // off-ramp is the final classifier). Stage-1 training loss: Σ_l l·CE_l / Σ_l l.
 import type { PackedBatch } from '../data/batch.js';
-import { Bert, fullSegments, type BertConfig, type Dropout } from '../nn/bert.js';
+import { Bert, type BertConfig } from '../nn/bert.js';
 import { Linear } from '../nn/layers.js';
 import { ParamStore } from '../nn/module.js';
 import { add, crossEntropy, div, dropout, gatherRows, mul } from '../ops/index.js';
-import { indices } from '../tensor/create.js';
 import { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { HaltAndCopy } from './runner.js';
 
 export interface LabelerConfig {
   bert: BertConfig;
@@ -39,18 +39,10 @@ export class EarlyExitModel {
     return this.offRamps[layer - 1]!.forward(x); // [W, C]
   }
 
-  /** Every layer on every row; returns the logits of every off-ramp ([W, C] each). */
+  /** Every layer on every row (the halt-and-copy runner with no halts); returns the logits of every off-ramp ([W, C] each). */
   forwardAll(batch: PackedBatch, rng: Rng | null): Tensor[] {
-    const d: Dropout | null = rng ? { p: this.cfg.bert.dropout, rng } : null;
-    const segments = fullSegments(batch.cuSeqlens);
-    const first = indices(batch.firstPiece);
-    let h = this.bert.embeddings.forward(batch.ids, batch.pos, d); // [T, H]
-    const logits: Tensor[] = [];
-    this.bert.layers.forEach((layer, l) => {
-      h = layer.forward(h, h, segments, d).out; // [T, H]
-      logits.push(this.offRamp(l + 1, h, first, rng)); // [W, C]
-    });
-    return logits;
+    const runner = new HaltAndCopy(this, batch, 'output', rng, true);
+    return this.bert.layers.map(() => runner.step().logits); // [W, C] each
   }
 
   /** Stage-1 joint loss Σ_l l·CE_l / Σ_l l (weights favour deep layers, as PABEE and the official code). */

@@ -14,9 +14,13 @@ export type ExitPolicy =
       threshold: number;
       /** official code: threshold doubled for the upper half of the layers (default false, as the paper) */
       doubleUpper?: boolean;
+      /** official code: every layer's threshold is min(cap, δ_l); test.py's default 100 is no cap, self-sampling's max_threshold_2 is 0.5 (default Infinity) */
+      maxThreshold?: number;
       /** halted words still count in neighbours' windows (default true, as paper and code) */
       windowCountsHalted?: boolean;
     };
+
+export type TokeePolicy = Extract<ExitPolicy, { kind: 'tokee' }>;
 
 /**
  * Which still-active words of one sentence leave after layer `layer` (1-based) of `layers`.
@@ -40,7 +44,7 @@ export function wordsLeaving(policy: ExitPolicy, layer: number, layers: number, 
     case 'tokee': {
       const counted = (policy.windowCountsHalted ?? true) ? undefined : active;
       const w = windowUncertainty(u, policy.halfWidth, counted);
-      const t = policy.doubleUpper && layer > layers / 2 ? 2 * policy.threshold : policy.threshold;
+      const t = Math.min(policy.maxThreshold ?? Infinity, policy.doubleUpper && layer > layers / 2 ? 2 * policy.threshold : policy.threshold);
       return active.map((a, j) => a && w[j]! < t);
     }
   }
@@ -55,6 +59,6 @@ export function describePolicy(p: ExitPolicy): string {
     case 'sentee':
       return `sentee(δ=${p.threshold})`;
     case 'tokee':
-      return `tokee(k=${p.halfWidth}, δ=${p.threshold}${p.doubleUpper ? ', doubled upper' : ''}${p.windowCountsHalted === false ? ', window skips halted' : ''})`;
+      return `tokee(k=${p.halfWidth}, δ=${p.threshold}${p.doubleUpper ? ', doubled upper' : ''}${p.maxThreshold !== undefined ? `, cap ${p.maxThreshold}` : ''}${p.windowCountsHalted === false ? ', window skips halted' : ''})`;
   }
 }

@@ -1,20 +1,35 @@
 // Paper §3.3, halt-and-copy, with compute that really shrinks. At layer l only the active rows
 // issue queries: they are gathered from the packed batch into one [ΣM_l, H] matrix, go through Q,
-// attention, the output projection and the FFN, and are scattered back. Halted rows keep their
-// state (a copy) and still provide keys and values, computed from that state with layer l's
-// weights. [CLS]/[SEP] stay active while any word of their sentence is. A sentence whose words
-// have all left stops running entirely.
+// attention, the output projection and the FFN, and are written back (writeRows). Halted rows
+// keep their state (a copy) and still provide keys and values, computed from that state with
+// layer l's weights. [CLS]/[SEP] stay active while any word of their sentence is. A sentence
+// whose words have all left stops running entirely. With no halts this is the plain forward pass
+// (EarlyExitModel.forwardAll, stage 1).
 import type { PackedBatch } from '../data/batch.js';
+import type { Bert } from '../nn/bert.js';
 import type { AttentionSegment } from '../ops/attention.js';
-import { add, gatherRows, scatterAddRows, sub } from '../ops/index.js';
-import { indices } from '../tensor/create.js';
-import { noGrad, tidy } from '../tensor/engine.js';
+import { gatherRows, scatterAddRows, where } from '../ops/index.js';
+import { indices, ones } from '../tensor/create.js';
+import { isGradEnabled, noGrad, tidy } from '../tensor/engine.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { EarlyExitModel } from './model.js';
+
+/** What the runner drives: EarlyExitModel, by shape, so that model.ts can build on the runner without an import cycle. */
+export interface OffRampEncoder {
+  readonly bert: Bert;
+  /** off-ramp of layer `layer` (1-based) on the given word rows: h [T, H] → logits [W, C] */
+  offRamp(layer: number, h: Tensor, firstPiece: Tensor, rng: Rng | null): Tensor;
+}
 
 /** What a halted piece keeps: its layer output (paper) or its pre-LayerNorm residual, re-normalised by every later layer (official code's keep_norm_same). */
 export type CopyMode = 'output' | 'preNorm';
+
+/** A running sentence's words in one step's logits: batch words firstWord + i are logits rows row + i, i < count. */
+export interface SentenceWords {
+  firstWord: number;
+  row: number;
+  count: number;
+}
 
 /** Rows of one layer step, all sorted ascending. */
 interface LayerRows {
@@ -23,8 +38,21 @@ interface LayerRows {
   /** packed rows of the sentences still running, or null when all are */
   keyValue: Int32Array | null;
   segments: AttentionSegment[];
-  /** words whose off-ramp runs this layer (those of running sentences) */
-  words: Int32Array;
+  /** the running sentences, whose words' off-ramp runs this layer */
+  sentences: SentenceWords[];
+  /** first piece of each of those words, in logits-row order */
+  firstPieces: Int32Array;
+}
+
+/**
+ * h with its rows `rows` (distinct) replaced by src: [T, H] ← [M, H]. Exact (values are copied,
+ * not added back); the gradient goes to src for those rows and to h for the others. The one place
+ * active rows are written back, so a scatter-assign primitive can take over its body.
+ */
+export function writeRows(h: Tensor, rows: Tensor, src: Tensor): Tensor {
+  const t = h.shape[0]!;
+  const written = scatterAddRows(ones([rows.size, 1], h.dtype), rows, t); // [T, 1]: 1 on the written rows
+  return where(written, scatterAddRows(src, rows, t), h); // [T, H]
 }
 
 export class HaltAndCopy {
@@ -38,22 +66,23 @@ export class HaltAndCopy {
   layer = 0;
 
   constructor(
-    readonly model: EarlyExitModel,
+    readonly model: OffRampEncoder,
     readonly batch: PackedBatch,
-    readonly copy: CopyMode,
+    copy: CopyMode,
     private readonly rng: Rng | null,
     /** training: keep every sentence running to the last layer (its [CLS]/[SEP] still query), so every off-ramp sees every word */
     private readonly runToEnd = false,
   ) {
-    const d = rng ? { p: model.cfg.bert.dropout, rng } : null;
-    // inference keeps only the embedding output; training keeps the graph for backward
-    this.h = rng ? model.bert.embeddings.forward(batch.ids, batch.pos, d) : noGrad(() => tidy(() => model.bert.embeddings.forward(batch.ids, batch.pos, null)));
+    const d = rng ? { p: model.bert.cfg.dropout, rng } : null;
+    const embed = () => model.bert.embeddings.forward(batch.ids, batch.pos, d); // [T, H]
+    // without gradients only the embedding output is kept; with them the graph stays for backward
+    this.h = isGradEnabled() ? embed() : tidy(embed);
     this.pre = copy === 'preNorm' ? this.h : null;
     this.wordActive = new Array<boolean>(batch.firstPiece.length).fill(true);
     this.activePieces = Array.from({ length: batch.cuSeqlens.length - 1 }, () => []);
   }
 
-  sentenceRunning(s: number): boolean {
+  private sentenceRunning(s: number): boolean {
     if (this.runToEnd) return true;
     const { cuWords } = this.batch;
     for (let w = cuWords[s]!; w < cuWords[s + 1]!; w++) if (this.wordActive[w]) return true;
@@ -61,7 +90,7 @@ export class HaltAndCopy {
   }
 
   get running(): boolean {
-    return this.runToEnd ? this.layer < this.model.layers : this.wordActive.some((a) => a);
+    return this.runToEnd ? this.layer < this.model.bert.layers.length : this.wordActive.some((a) => a);
   }
 
   /** Halt a word: all of its pieces stop issuing queries from the next layer on. */
@@ -70,12 +99,13 @@ export class HaltAndCopy {
   }
 
   private rows(): LayerRows {
-    const { cuSeqlens, cuWords, pieceWord } = this.batch;
+    const { cuSeqlens, cuWords, pieceWord, firstPiece } = this.batch;
     const t = pieceWord.length;
     const query: number[] = [];
     const keyValue: number[] = [];
-    const words: number[] = [];
+    const firstPieces: number[] = [];
     const segments: AttentionSegment[] = [];
+    const sentences: SentenceWords[] = [];
     for (let s = 0; s + 1 < cuSeqlens.length; s++) {
       if (!this.sentenceRunning(s)) continue;
       const q0 = query.length;
@@ -85,7 +115,8 @@ export class HaltAndCopy {
         const w = pieceWord[r]!;
         if (w < 0 || this.wordActive[w]) query.push(r); // [CLS]/[SEP] (w = −1) never halt
       }
-      for (let w = cuWords[s]!; w < cuWords[s + 1]!; w++) words.push(w);
+      sentences.push({ firstWord: cuWords[s]!, row: firstPieces.length, count: cuWords[s + 1]! - cuWords[s]! });
+      for (let w = cuWords[s]!; w < cuWords[s + 1]!; w++) firstPieces.push(firstPiece[w]!);
       segments.push({ qStart: q0, qEnd: query.length, kStart: k0, kEnd: keyValue.length });
       this.activePieces[s]!.push(query.length - q0);
     }
@@ -93,34 +124,34 @@ export class HaltAndCopy {
       query: query.length === t ? null : Int32Array.from(query),
       keyValue: keyValue.length === t ? null : Int32Array.from(keyValue),
       segments,
-      words: Int32Array.from(words),
+      sentences,
+      firstPieces: Int32Array.from(firstPieces),
     };
   }
 
   /**
    * Run the next layer on the active rows and its off-ramp on the words of running sentences.
-   * Returns those words (batch indices) and their logits [words, C].
+   * Returns those sentences' word ranges and the words' logits [ΣW, C].
    */
-  step(): { words: Int32Array; logits: Tensor } {
+  step(): { sentences: SentenceWords[]; logits: Tensor } {
     const l = ++this.layer;
     const layer = this.model.bert.layers[l - 1]!;
     const rows = this.rows();
-    const t = this.batch.ids.length;
-    const d = this.rng ? { p: this.model.cfg.bert.dropout, rng: this.rng } : null;
+    const d = this.rng ? { p: this.model.bert.cfg.dropout, rng: this.rng } : null;
     const qIdx = rows.query && indices(rows.query);
     const kv = rows.keyValue ? gatherRows(this.h, indices(rows.keyValue)) : this.h; // [N, H]
     const x = qIdx ? gatherRows(this.h, qIdx) : this.h; // [M, H]
     const { preNorm, out } = layer.forward(x, kv, rows.segments, d); // [M, H] each
+    // the state halted rows keep: the layer output (paper) or the pre-LayerNorm residual (official keep_norm_same)
+    const updated = this.pre ? preNorm : out; // [M, H]
+    const state = qIdx ? writeRows(this.pre ?? this.h, qIdx, updated) : updated; // [T, H]
     if (this.pre) {
-      // official keep_norm_same: halted rows keep their residual and are re-normalised by this layer's LN
-      const pre = qIdx ? add(this.pre, scatterAddRows(sub(preNorm, gatherRows(this.pre, qIdx)), qIdx, t)) : preNorm; // [T, H]
-      this.pre = pre;
-      this.h = layer.outNorm.forward(pre); // [T, H]
+      this.pre = state;
+      this.h = layer.outNorm.forward(state); // [T, H]: halted rows re-normalised by this layer's LN
     } else {
-      this.h = qIdx ? add(this.h, scatterAddRows(sub(out, x), qIdx, t)) : out; // [T, H]
+      this.h = state;
     }
-    const first = indices(Array.from(rows.words, (w) => this.batch.firstPiece[w]!));
-    return { words: rows.words, logits: this.model.offRamp(l, this.h, first, this.rng) };
+    return { sentences: rows.sentences, logits: this.model.offRamp(l, this.h, indices(rows.firstPieces), this.rng) };
   }
 
   /** Free the state tensors (after inference). */
@@ -130,10 +161,10 @@ export class HaltAndCopy {
   }
 
   /** One inference step with everything but the new state freed; returns host logits. */
-  async inferStep(): Promise<{ words: Int32Array; logits: Float32Array | Float64Array }> {
+  async inferStep(): Promise<{ sentences: SentenceWords[]; logits: Float32Array | Float64Array }> {
     const prevH = this.h;
     const prevPre = this.pre;
-    const { words, logits } = noGrad(() => tidy(() => {
+    const { sentences, logits } = noGrad(() => tidy(() => {
       const r = this.step();
       this.h.keep();
       this.pre?.keep();
@@ -143,6 +174,6 @@ export class HaltAndCopy {
     if (prevPre && prevPre !== this.pre && prevPre !== prevH) prevPre.dispose();
     const host = (await logits.data()) as Float32Array | Float64Array;
     logits.dispose();
-    return { words, logits: host };
+    return { sentences, logits: host };
   }
 }

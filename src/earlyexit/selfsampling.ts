@@ -13,7 +13,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { EarlyExitModel } from './model.js';
 import { HaltAndCopy, type CopyMode } from './runner.js';
 import { trainLoop, type StepInfo, type TrainOptions } from './train.js';
-import { normalizedEntropy, windowUncertainty } from './uncertainty.js';
+import { wordsLeaving, type TokeePolicy } from './policy.js';
+import { normalizedEntropy } from './uncertainty.js';
 
 export interface SelfSamplingOptions {
   /** full window widths to draw from (the official code: odd 5…15, i.e. half-width 2…7) */
@@ -23,7 +24,7 @@ export interface SelfSamplingOptions {
   aggressive: number;
   /** share of each batch run at full depth (no exit) */
   full: number;
-  /** threshold doubled in the upper half of the layers, capped at maxThreshold (official simulate_ee) */
+  /** threshold doubled in the upper half of the layers, every layer's capped at maxThreshold (official simulate_ee) */
   doubleUpper: boolean;
   maxThreshold: number;
   /** where exit layers come from: the cached stage-1 model, the model being trained, or uniform random layers (ablation) */
@@ -70,17 +71,20 @@ export async function layerStats(model: EarlyExitModel, batch: PackedBatch): Pro
 }
 
 /**
- * TOKEE simulated on given uncertainties u [n, L] of one sentence: the layer each word leaves at.
- * Halted words keep counting in their neighbours' windows (as the official simulate_ee).
+ * TOKEE simulated on given uncertainties u [n, L] of one sentence with the inference rule
+ * (wordsLeaving): the layer each word leaves at. The uncertainties are fixed (no copy effects).
  */
-export function simulateExits(u: Float32Array, n: number, layers: number, halfWidth: number, threshold: number, o: Pick<SelfSamplingOptions, 'doubleUpper' | 'maxThreshold'>): Int32Array {
+export function simulateExits(u: Float32Array, n: number, layers: number, policy: TokeePolicy): Int32Array {
   const exit = new Int32Array(n).fill(layers);
+  const active = new Array<boolean>(n).fill(true);
   const ul = new Float64Array(n);
   for (let l = 1; l < layers; l++) {
     for (let j = 0; j < n; j++) ul[j] = u[j * layers + l - 1]!;
-    const w = windowUncertainty(ul, halfWidth);
-    const t = o.doubleUpper && l > layers / 2 ? Math.min(2 * threshold, o.maxThreshold) : threshold;
-    for (let j = 0; j < n; j++) if (exit[j] === layers && w[j]! < t) exit[j] = l;
+    wordsLeaving(policy, l, layers, ul, active).forEach((leave, j) => {
+      if (!leave) return;
+      exit[j] = l;
+      active[j] = false;
+    });
   }
   return exit;
 }
@@ -104,7 +108,8 @@ export function sampleBatchExits(batch: PackedBatch, stats: LayerStats | null, l
     const width = aggressive ? Math.min(...o.windows) : o.windows[rng.int(o.windows.length)]!;
     const threshold = aggressive ? Math.max(...o.thresholds) : o.thresholds[rng.int(o.thresholds.length)]!;
     const u = stats!.u.subarray(w0 * layers, (w0 + n) * layers);
-    exits.set(simulateExits(u, n, layers, (width - 1) >> 1, threshold, o), w0);
+    const policy: TokeePolicy = { kind: 'tokee', halfWidth: (width - 1) >> 1, threshold, doubleUpper: o.doubleUpper, maxThreshold: o.maxThreshold };
+    exits.set(simulateExits(u, n, layers, policy), w0);
   });
   return exits;
 }
@@ -131,6 +136,8 @@ export function selfSamplingLoss(model: EarlyExitModel, batch: PackedBatch, exit
 }
 
 export interface SelfSamplingHooks {
+  /** after the stage-1 statistics of each batch are cached (done of total batches) */
+  onStats?(done: number, total: number): void;
   onStep?(info: StepInfo): void;
   onEpoch?(epoch: number): Promise<void> | void;
 }
@@ -144,7 +151,12 @@ export interface SelfSamplingHooks {
 export async function trainSelfSampling(model: EarlyExitModel, batches: readonly PackedBatch[], sampling: Partial<SelfSamplingOptions> = {}, opts: Partial<TrainOptions> = {}, hooks: SelfSamplingHooks = {}): Promise<number[]> {
   const o = { ...officialSelfSampling, ...sampling };
   const stage1 = new Map<PackedBatch, LayerStats>();
-  if (o.exitSource === 'stage1' || o.flooding) for (const batch of batches) stage1.set(batch, await layerStats(model, batch));
+  if (o.exitSource === 'stage1' || o.flooding) {
+    for (const batch of batches) {
+      stage1.set(batch, await layerStats(model, batch));
+      hooks.onStats?.(stage1.size, batches.length);
+    }
+  }
   let current: LayerStats | null = null;
   return trainLoop(
     model,

@@ -155,7 +155,7 @@ test('sparse halt-and-copy equals the dense emulation (both copy modes)', async 
     const batch = pack(sents);
     const er = new Rng(exitSeed);
     const exitAt = Int32Array.from(batch.firstPiece, () => 1 + er.int(LAYERS));
-    const runner = new HaltAndCopy(model, batch, copy, null);
+    const runner = noGrad(() => new HaltAndCopy(model, batch, copy, null));
     // a sentence stops running once all its words left; compare only rows of sentences that ran every layer
     for (let l = 1; l <= LAYERS && runner.running; l++) {
       await runner.inferStep();
@@ -177,6 +177,29 @@ test('sparse halt-and-copy equals the dense emulation (both copy modes)', async 
     const want = gatherRows(expected, indices(full)).dataSync();
     for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-4, `row value ${i}: ${got[i]} vs ${want[i]}`);
     runner.dispose();
+    model.dispose();
+  }), { numRuns: RUNS });
+});
+
+/** The plain every-layer loop forwardAll once was: the runner with no halts must match it bit for bit. */
+function plainForward(model: EarlyExitModel, batch: PackedBatch, rng: Rng | null): Tensor[] {
+  const d = rng ? { p: model.cfg.bert.dropout, rng } : null;
+  const first = indices(batch.firstPiece);
+  let h = model.bert.embeddings.forward(batch.ids, batch.pos, d); // [T, H]
+  return model.bert.layers.map((layer, i) => {
+    h = layer.forward(h, h, fullSegments(batch.cuSeqlens), d).out; // [T, H]
+    return model.offRamp(i + 1, h, first, rng); // [W, C]
+  });
+}
+
+test('forwardAll (halt-and-copy with no halts) equals the plain layer loop bit for bit, with and without dropout', async () => {
+  await fc.assert(fc.asyncProperty(batchArb, fc.integer({ min: 1, max: 1000 }), fc.boolean(), async (sents, seed, withDropout) => {
+    const model = randomModel(seed, 2);
+    const batch = pack(sents);
+    const rng = (): Rng | null => (withDropout ? new Rng(seed + 5) : null);
+    const got = noGrad(() => model.forwardAll(batch, rng())).map((t) => [...t.dataSync()]);
+    const want = noGrad(() => plainForward(model, batch, rng())).map((t) => [...t.dataSync()]);
+    assert.deepEqual(got, want);
     model.dispose();
   }), { numRuns: RUNS });
 });

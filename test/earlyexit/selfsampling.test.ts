@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { packBatch, type PackedBatch } from '../../src/data/batch.js';
 import { LabelSet, type Sentence } from '../../src/data/sentence.js';
 import { EarlyExitModel } from '../../src/earlyexit/model.js';
+import type { TokeePolicy } from '../../src/earlyexit/policy.js';
 import { layerStats, sampleBatchExits, selfSamplingLoss, simulateExits, trainSelfSampling, officialSelfSampling } from '../../src/earlyexit/selfsampling.js';
 import { tidy } from '../../src/tensor/engine.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -37,15 +38,18 @@ test('simulateExits: windowed TOKEE on given uncertainties, by hand', () => {
     0.5, 0.08, 0.0, // word 1: confident at layer 2
     0.3, 0.3, 0.3, // word 2: never below 0.1 before the last layer
   ]);
-  const o = { doubleUpper: false, maxThreshold: 1 };
+  const tokee = (halfWidth: number, threshold: number, more: Partial<TokeePolicy> = {}): TokeePolicy => ({ kind: 'tokee', halfWidth, threshold, ...more });
   // k = 0: each word alone; layer 3 takes whatever is left
-  assert.deepEqual([...simulateExits(u, 3, 3, 0, 0.1, o)], [1, 2, 3]);
+  assert.deepEqual([...simulateExits(u, 3, 3, tokee(0, 0.1))], [1, 2, 3]);
   // k = 1: word 0's window includes word 1 (0.5 at layer 1, 0.08 at layer 2)
-  assert.deepEqual([...simulateExits(u, 3, 3, 1, 0.1, o)], [2, 3, 3]);
+  assert.deepEqual([...simulateExits(u, 3, 3, tokee(1, 0.1))], [2, 3, 3]);
   // doubled threshold in the upper half (layer 2 > 3/2): word 1's window max at layer 2 is 0.3 < 2·0.2
-  assert.deepEqual([...simulateExits(u, 3, 3, 1, 0.2, { doubleUpper: true, maxThreshold: 1 })], [2, 2, 2]);
+  assert.deepEqual([...simulateExits(u, 3, 3, tokee(1, 0.2, { doubleUpper: true }))], [2, 2, 2]);
   // …unless the cap stops it
-  assert.deepEqual([...simulateExits(u, 3, 3, 1, 0.2, { doubleUpper: true, maxThreshold: 0.25 })], [2, 3, 3]);
+  assert.deepEqual([...simulateExits(u, 3, 3, tokee(1, 0.2, { doubleUpper: true, maxThreshold: 0.25 }))], [2, 3, 3]);
+  // the cap bounds every layer's threshold, not only the doubled ones (official min(max_threshold_2, ·) over the list)
+  assert.deepEqual([...simulateExits(u, 3, 3, tokee(0, 0.4))], [1, 2, 1]);
+  assert.deepEqual([...simulateExits(u, 3, 3, tokee(0, 0.4, { maxThreshold: 0.25 }))], [1, 2, 3]);
 });
 
 test('sandwich rule: shares of full-depth and aggressive sentences per batch', () => {
