@@ -103,9 +103,9 @@ async function run(argv: string[]): Promise<void> {
     'save-every': { type: 'string' }, 'stop-at': { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' },
   }, true);
   if (!p) return;
-  const v = p.values as Record<string, string | boolean | string[] | undefined>;
   const vs = p.values;
-  const labelled = (v.labelled as string[] | undefined) ?? [];
+  // a `multiple` option parses to an array, which the shared Values type does not describe
+  const labelled = ((p.values as Record<string, unknown>).labelled as string[] | undefined) ?? [];
   const sources: CorpusSource[] = [...p.positionals.map((file) => ({ file, kind: 'text' as const })), ...labelled.map((file) => ({ file, kind: 'labelled' as const }))];
   if (sources.length === 0) throw new UsageError('give at least one text file or --labelled file');
   const vocabFile = required(vs, 'vocab');

@@ -102,6 +102,11 @@ test('pretrain --resume: stopped and resumed twice, the parameters and optimizer
   assert.match(bad.stderr, /trainer_state\.json: the saved run's options/);
 });
 
+test('pretrain --help prints its usage and exits 0; offramp --help lists pretrain', () => {
+  assert.match(ok(['pretrain', '--help']), /^Usage: offramp pretrain/);
+  assert.match(ok(['--help']), /^  pretrain /m);
+});
+
 test('pretrain: bad flags exit 2 with the flag named', () => {
   const r = offramp(['pretrain', text, '--vocab', vocab, '--out', join(dir, 'x'), '--steps', '3', '--epochs', '2']);
   assert.equal(r.code, 2);
