@@ -1,5 +1,7 @@
 // offramp pretrain: BERT masked-language-model pretraining on raw text and the words of labelled
 // files; saves a Hugging Face BERT directory that `offramp train --init-hf` starts from.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { planBatches } from '../data/batcher.js';
 import { maskBatch, maskVocab, type MaskingOptions, type MaskVocab, type MlmBatch } from '../data/mlm.js';
 import { readVocabFile, WordPiece } from '../data/wordpiece.js';
@@ -138,6 +140,9 @@ async function run(argv: string[]): Promise<void> {
   const holdoutFlag = num(vs, 'holdout', undefined, { int: true, min: 0 });
   const masking: MaskingOptions = { prob: 0.15, wholeWord: vs['whole-word-masking'] === true };
   checkReadable(vocabFile);
+  if (vs.resume !== true && existsSync(join(out, 'trainer_state.json'))) {
+    throw new Error(`${out} already holds a pretraining run: continue it with --resume, or choose another --out`);
+  }
 
   await startBackend();
   const vocab = readVocabFile(vocabFile);

@@ -100,6 +100,9 @@ test('pretrain --resume: stopped and resumed twice, the parameters and optimizer
   const bad = offramp(['pretrain', ...common.map((x) => (x === '3' ? '4' : x)), '--resume', '--out', split]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /trainer_state\.json: the saved run's options/);
+  const again = offramp(['pretrain', ...common, '--out', split]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already holds a pretraining run: continue it with --resume/);
 });
 
 test('pretrain --help prints its usage and exits 0; offramp --help lists pretrain', () => {
