@@ -50,7 +50,7 @@ Training:
   --seed N              (default 1)
   --log-every N         progress line every N steps (default 20)
   --eval-every N        held-out accuracy every N steps (default 500)
-  --save-every N        save to --out every N steps (default 1000; always at the end)
+  --save-every N        save to --out every N steps (default 200; always at the end, and on Ctrl-C)
   --out DIR             output directory (required)
   --resume              continue the run saved in --out (same text and options)
   --stop-at N           stop (and save) after step N of the schedule, to continue later with --resume
@@ -89,6 +89,23 @@ async function evaluate(model: MaskedLm, batches: readonly MlmBatch[]): Promise<
     r.correct.dispose();
   }
   return t;
+}
+
+/** Forward, backward and AdamW on one batch; null when the batch has nothing to predict. */
+async function trainStep(model: MaskedLm, optim: AdamW, batch: MlmBatch, dropoutRng: Rng): Promise<{ loss: number; correct: number } | null> {
+  if (batch.targets.length === 0) return null;
+  const r = tidy(() => {
+    const x = model.forward(batch, dropoutRng);
+    x.loss.backward();
+    return x;
+  });
+  const loss = await r.loss.item();
+  const correct = await r.correct.item();
+  r.loss.dispose();
+  r.correct.dispose();
+  if (Number.isFinite(loss)) await optim.stepAsync();
+  optim.zeroGrad();
+  return { loss, correct };
 }
 
 function noDecay(name: string): boolean {
@@ -135,7 +152,7 @@ async function run(argv: string[]): Promise<void> {
   const seed = num(vs, 'seed', 1, { int: true, min: 0 });
   const logEvery = num(vs, 'log-every', 20, { int: true, min: 1 });
   const evalEvery = num(vs, 'eval-every', 500, { int: true, min: 1 });
-  const saveEvery = num(vs, 'save-every', 1000, { int: true, min: 1 });
+  const saveEvery = num(vs, 'save-every', 200, { int: true, min: 1 });
   const stopAt = num(vs, 'stop-at', undefined, { int: true, min: 1 });
   const holdoutFlag = num(vs, 'holdout', undefined, { int: true, min: 0 });
   const masking: MaskingOptions = { prob: 0.15, wholeWord: vs['whole-word-masking'] === true };
@@ -196,51 +213,50 @@ async function run(argv: string[]): Promise<void> {
   };
   const save = async (step: number): Promise<void> => savePretraining(out, model, tokenizer, optim, { ...state, step });
 
+  // SIGINT/SIGTERM: finish the current step, save, stop (a second signal kills as usual)
+  let signal: string | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signal = sig;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const start = performance.now();
-  let window = { loss: 0, correct: 0, masked: 0, tokens: 0, steps: 0 };
+  let window = { loss: 0, correct: 0, masked: 0 };
   let doneTokens = 0;
   let step = state.step;
-  let first = 0; // first step of the current epoch
-  for (let epoch = 0; step < end; epoch++) {
-    const plan = planOf(epoch);
-    if (first + plan.length <= step) {
+  let first = 0; // first step of the current epoch (epochs before a resumed step are skipped whole)
+  try {
+    for (let epoch = 0; step < end && signal === null; epoch++) {
+      const plan = planOf(epoch);
+      for (let i = step - first; i < plan.length && step < end && signal === null; i++) {
+        const batch = maskBatch(plan[i]!.map((j) => corpus.train[j]!), mv, masking, streamRng(seed, step, maskStream));
+        optim.scaleLr(linearWarmupDecay(step, warmup, total));
+        const r = await trainStep(model, optim, batch, streamRng(seed, step, dropoutStream));
+        await new Promise(setImmediate); // CPU readbacks resolve as microtasks: let a signal through
+        step++;
+        if (r === null) continue; // nothing to predict (every piece special, e.g. [UNK]): no update
+        if (!Number.isFinite(r.loss)) throw new Error(`pretraining: loss is ${r.loss} at step ${step}`);
+        const m = batch.targets.length;
+        window = { loss: window.loss + r.loss * m, correct: window.correct + r.correct, masked: window.masked + m };
+        doneTokens += batch.ids.length;
+        if (step % logEvery === 0 || step === end) {
+          const elapsed = (performance.now() - start) / 1000;
+          const eta = ((end - step) * elapsed) / (step - state.step);
+          process.stderr.write(`step ${step}/${total} epoch ${epoch + 1}  loss ${(window.loss / window.masked).toFixed(4)}  MLM acc ${(100 * window.correct / window.masked).toFixed(2)}%  ${(doneTokens / elapsed).toFixed(0)} tokens/s  lr ${optim.groups[0]!.lr.toExponential(2)}  ETA ${fmtDuration(eta)}\n`);
+          window = { loss: 0, correct: 0, masked: 0 };
+        }
+        if (step % evalEvery === 0 && step < end) process.stderr.write(`step ${step}: ${await report(step)}\n`);
+        if (step % saveEvery === 0 && step < end) await save(step);
+      }
       first += plan.length;
-      continue;
     }
-    for (let i = step - first; i < plan.length && step < end; i++) {
-      const batch = maskBatch(plan[i]!.map((j) => corpus.train[j]!), mv, masking, streamRng(seed, step, maskStream));
-      if (batch.targets.length === 0) {
-        step++; // nothing to predict (every piece special, e.g. [UNK]): no update
-        continue;
-      }
-      optim.scaleLr(linearWarmupDecay(step, warmup, total));
-      const r = tidy(() => {
-        const x = model.forward(batch, streamRng(seed, step, dropoutStream));
-        x.loss.backward();
-        return x;
-      });
-      const loss = await r.loss.item();
-      const correct = await r.correct.item();
-      r.loss.dispose();
-      r.correct.dispose();
-      if (!Number.isFinite(loss)) throw new Error(`pretraining: loss is ${loss} at step ${step + 1}`);
-      await optim.stepAsync();
-      optim.zeroGrad();
-      step++;
-      const m = batch.targets.length;
-      window = { loss: window.loss + loss * m, correct: window.correct + correct, masked: window.masked + m, tokens: window.tokens + batch.ids.length, steps: window.steps + 1 };
-      doneTokens += batch.ids.length;
-      if (step % logEvery === 0 || step === end) {
-        const elapsed = (performance.now() - start) / 1000;
-        const rate = doneTokens / elapsed;
-        const eta = ((end - step) * elapsed) / (step - state.step);
-        process.stderr.write(`step ${step}/${total} epoch ${epoch + 1}  loss ${(window.loss / window.masked).toFixed(4)}  MLM acc ${(100 * window.correct / window.masked).toFixed(2)}%  ${rate.toFixed(0)} tokens/s  lr ${optim.groups[0]!.lr.toExponential(2)}  ETA ${fmtDuration(eta)}\n`);
-        window = { loss: 0, correct: 0, masked: 0, tokens: 0, steps: 0 };
-      }
-      if (step % evalEvery === 0 && step < end) process.stderr.write(`step ${step}: ${await report(step)}\n`);
-      if (step % saveEvery === 0 && step < end) await save(step);
-    }
-    first += plan.length;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (signal !== null) {
+    await save(step);
+    throw new Error(`stopped by ${signal} after step ${step}/${total}; saved in ${out} (continue with --resume)`);
   }
   const final = await report(step);
   await save(step);

@@ -2,7 +2,7 @@
 // a Hugging Face BERT that `train --init-hf` loads, and a resumed run equals an uninterrupted one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,40 @@ test('pretrain --resume: stopped and resumed twice, the parameters and optimizer
   const again = offramp(['pretrain', ...common, '--out', split]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already holds a pretraining run: continue it with --resume/);
+});
+
+/** Runs offramp, sends SIGINT once stderr shows `when`, and resolves with the exit code and stderr. */
+function interrupted(args: string[], when: RegExp): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NO_COLOR: '1', OFFRAMP_BACKEND: 'cpu' } });
+    let stderr = '';
+    let sent = false;
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+test('pretrain: SIGINT saves after the current step and exits 1; --resume then ends where an uninterrupted run does', async () => {
+  const common = [text, '--vocab', vocab, ...tiny, '--steps', '300', '--log-every', '10', '--save-every', '1000', '--seed', '5'];
+  ok(['pretrain', ...common, '--out', join(dir, 'sig-whole')]);
+  const split = join(dir, 'sig-split');
+  const r = await interrupted(['pretrain', ...common, '--out', split], /step 10\/300/);
+  assert.equal(r.code, 1, r.stderr);
+  const stoppedAt = Number(/stopped by SIGINT after step (\d+)\/300; saved in/.exec(r.stderr)?.[1]);
+  assert.ok(stoppedAt >= 10 && stoppedAt < 300, r.stderr);
+  assert.equal(JSON.parse(readFileSync(join(split, 'trainer_state.json'), 'utf8')).step, stoppedAt);
+  ok(['pretrain', ...common, '--resume', '--out', split]);
+  const a = (await readSafetensors(join(dir, 'sig-whole', 'model.safetensors'))).tensors;
+  const b = (await readSafetensors(join(split, 'model.safetensors'))).tensors;
+  for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, name);
 });
 
 test('pretrain --help prints its usage and exits 0; offramp --help lists pretrain', () => {
