@@ -191,6 +191,8 @@ async function run(argv: string[]): Promise<void> {
   const options = {
     sources: sources.map((s) => `${s.kind}:${s.file}`), vocab: vocabFile, lowercase: tokenizer.lowercase, bert, seqLen, batchPieces,
     steps: total, warmup, lr, weightDecay, seed, wholeWordMasking: masking.wholeWord, heldOutLines: corpus.heldOutLines,
+    // the text as tokenized: a resumed run must see the same sequences
+    sequences: corpus.train.length, pieces,
   };
   let state: PretrainState = { step: 0, options, history: [] };
   if (vs.resume === true) {
@@ -205,6 +207,7 @@ async function run(argv: string[]): Promise<void> {
   );
 
   const report = async (step: number): Promise<string> => {
+    if (heldOut.length === 0) return 'no held-out text';
     const t = await evaluate(model, heldOut);
     const acc = t.correct / Math.max(1, t.masked);
     const loss = t.loss / Math.max(1, t.masked);
