@@ -40,7 +40,8 @@ Model:
   --dropout P           (default 0.1)
 
 Training:
-  --seq-len N           most pieces per sequence, [CLS]/[SEP] included (default 128, at most 512)
+  --seq-len N           most pieces per sequence, [CLS]/[SEP] included (default 128, at most 512);
+                        also the saved max_position_embeddings
   --whole-word-masking  choose whole words (a piece and its ## continuations) rather than pieces
   --steps N | --epochs N   how long to train (default --epochs 1)
   --batch-pieces N      pieces per batch (default 1024)
@@ -179,9 +180,11 @@ async function run(argv: string[]): Promise<void> {
   const warmup = warmupFlag ?? Math.round(0.1 * total);
   const end = Math.min(total, stopAt ?? total);
 
+  // max_position_embeddings = --seq-len: positions pretraining never reaches would stay random, so
+  // the fine-tuned labeler splits longer sentences into windows instead of using them
   const bert: BertConfig = shape
-    ? { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden, dropout }
-    : { ...preset(presetName, tokenizer.size), dropout };
+    ? { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden, dropout, maxPositions: seqLen }
+    : { ...preset(presetName, tokenizer.size), dropout, maxPositions: seqLen };
   const model = new MaskedLm(bert, seed);
   const named = [...model.store.params.entries()];
   const optim = new AdamW([

@@ -67,6 +67,7 @@ test('pretrain saves a Hugging Face BERT directory that train --init-hf loads, c
   assert.equal(config.hidden_size, 32);
   assert.equal(config.num_hidden_layers, 2);
   assert.equal(config.vocab_size, 45);
+  assert.equal(config.max_position_embeddings, 32);
   assert.equal(JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8')).do_lower_case, true);
   const saved = (await readSafetensors(join(out, 'model.safetensors'))).tensors;
   for (const name of ['cls.predictions.transform.dense.weight', 'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.bias', 'bert.embeddings.word_embeddings.weight']) {
