@@ -1,5 +1,7 @@
 // offramp pretrain: BERT masked-language-model pretraining on raw text and the words of labelled
 // files; saves a Hugging Face BERT directory that `offramp train --init-hf` starts from.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { planBatches } from '../data/batcher.js';
 import { maskBatch, maskVocab, type MaskingOptions, type MaskVocab, type MlmBatch } from '../data/mlm.js';
 import { readVocabFile, WordPiece } from '../data/wordpiece.js';
@@ -38,7 +40,8 @@ Model:
   --dropout P           (default 0.1)
 
 Training:
-  --seq-len N           most pieces per sequence, [CLS]/[SEP] included (default 128, at most 512)
+  --seq-len N           most pieces per sequence, [CLS]/[SEP] included (default 128, at most 512);
+                        also the saved max_position_embeddings
   --whole-word-masking  choose whole words (a piece and its ## continuations) rather than pieces
   --steps N | --epochs N   how long to train (default --epochs 1)
   --batch-pieces N      pieces per batch (default 1024)
@@ -48,7 +51,7 @@ Training:
   --seed N              (default 1)
   --log-every N         progress line every N steps (default 20)
   --eval-every N        held-out accuracy every N steps (default 500)
-  --save-every N        save to --out every N steps (default 1000; always at the end)
+  --save-every N        save to --out every N steps (default 200; always at the end, and on Ctrl-C)
   --out DIR             output directory (required)
   --resume              continue the run saved in --out (same text and options)
   --stop-at N           stop (and save) after step N of the schedule, to continue later with --resume
@@ -89,6 +92,23 @@ async function evaluate(model: MaskedLm, batches: readonly MlmBatch[]): Promise<
   return t;
 }
 
+/** Forward, backward and AdamW on one batch; null when the batch has nothing to predict. */
+async function trainStep(model: MaskedLm, optim: AdamW, batch: MlmBatch, dropoutRng: Rng): Promise<{ loss: number; correct: number } | null> {
+  if (batch.targets.length === 0) return null;
+  const r = tidy(() => {
+    const x = model.forward(batch, dropoutRng);
+    x.loss.backward();
+    return x;
+  });
+  const loss = await r.loss.item();
+  const correct = await r.correct.item();
+  r.loss.dispose();
+  r.correct.dispose();
+  if (Number.isFinite(loss)) await optim.stepAsync();
+  optim.zeroGrad();
+  return { loss, correct };
+}
+
 function noDecay(name: string): boolean {
   return name.endsWith('.bias') || name.includes('LayerNorm');
 }
@@ -103,9 +123,9 @@ async function run(argv: string[]): Promise<void> {
     'save-every': { type: 'string' }, 'stop-at': { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' },
   }, true);
   if (!p) return;
-  const v = p.values as Record<string, string | boolean | string[] | undefined>;
   const vs = p.values;
-  const labelled = (v.labelled as string[] | undefined) ?? [];
+  // a `multiple` option parses to an array, which the shared Values type does not describe
+  const labelled = ((p.values as Record<string, unknown>).labelled as string[] | undefined) ?? [];
   const sources: CorpusSource[] = [...p.positionals.map((file) => ({ file, kind: 'text' as const })), ...labelled.map((file) => ({ file, kind: 'labelled' as const }))];
   if (sources.length === 0) throw new UsageError('give at least one text file or --labelled file');
   const vocabFile = required(vs, 'vocab');
@@ -133,11 +153,14 @@ async function run(argv: string[]): Promise<void> {
   const seed = num(vs, 'seed', 1, { int: true, min: 0 });
   const logEvery = num(vs, 'log-every', 20, { int: true, min: 1 });
   const evalEvery = num(vs, 'eval-every', 500, { int: true, min: 1 });
-  const saveEvery = num(vs, 'save-every', 1000, { int: true, min: 1 });
+  const saveEvery = num(vs, 'save-every', 200, { int: true, min: 1 });
   const stopAt = num(vs, 'stop-at', undefined, { int: true, min: 1 });
   const holdoutFlag = num(vs, 'holdout', undefined, { int: true, min: 0 });
   const masking: MaskingOptions = { prob: 0.15, wholeWord: vs['whole-word-masking'] === true };
   checkReadable(vocabFile);
+  if (vs.resume !== true && existsSync(join(out, 'trainer_state.json'))) {
+    throw new Error(`${out} already holds a pretraining run: continue it with --resume, or choose another --out`);
+  }
 
   await startBackend();
   const vocab = readVocabFile(vocabFile);
@@ -157,9 +180,11 @@ async function run(argv: string[]): Promise<void> {
   const warmup = warmupFlag ?? Math.round(0.1 * total);
   const end = Math.min(total, stopAt ?? total);
 
+  // max_position_embeddings = --seq-len: positions pretraining never reaches would stay random, so
+  // the fine-tuned labeler splits longer sentences into windows instead of using them
   const bert: BertConfig = shape
-    ? { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden, dropout }
-    : { ...preset(presetName, tokenizer.size), dropout };
+    ? { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden, dropout, maxPositions: seqLen }
+    : { ...preset(presetName, tokenizer.size), dropout, maxPositions: seqLen };
   const model = new MaskedLm(bert, seed);
   const named = [...model.store.params.entries()];
   const optim = new AdamW([
@@ -169,6 +194,8 @@ async function run(argv: string[]): Promise<void> {
   const options = {
     sources: sources.map((s) => `${s.kind}:${s.file}`), vocab: vocabFile, lowercase: tokenizer.lowercase, bert, seqLen, batchPieces,
     steps: total, warmup, lr, weightDecay, seed, wholeWordMasking: masking.wholeWord, heldOutLines: corpus.heldOutLines,
+    // the text as tokenized: a resumed run must see the same sequences
+    sequences: corpus.train.length, pieces,
   };
   let state: PretrainState = { step: 0, options, history: [] };
   if (vs.resume === true) {
@@ -183,6 +210,7 @@ async function run(argv: string[]): Promise<void> {
   );
 
   const report = async (step: number): Promise<string> => {
+    if (heldOut.length === 0) return 'no held-out text';
     const t = await evaluate(model, heldOut);
     const acc = t.correct / Math.max(1, t.masked);
     const loss = t.loss / Math.max(1, t.masked);
@@ -191,51 +219,50 @@ async function run(argv: string[]): Promise<void> {
   };
   const save = async (step: number): Promise<void> => savePretraining(out, model, tokenizer, optim, { ...state, step });
 
+  // SIGINT/SIGTERM: finish the current step, save, stop (a second signal kills as usual)
+  let signal: string | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signal = sig;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const start = performance.now();
-  let window = { loss: 0, correct: 0, masked: 0, tokens: 0, steps: 0 };
+  let window = { loss: 0, correct: 0, masked: 0 };
   let doneTokens = 0;
   let step = state.step;
-  let first = 0; // first step of the current epoch
-  for (let epoch = 0; step < end; epoch++) {
-    const plan = planOf(epoch);
-    if (first + plan.length <= step) {
+  let first = 0; // first step of the current epoch (epochs before a resumed step are skipped whole)
+  try {
+    for (let epoch = 0; step < end && signal === null; epoch++) {
+      const plan = planOf(epoch);
+      for (let i = step - first; i < plan.length && step < end && signal === null; i++) {
+        const batch = maskBatch(plan[i]!.map((j) => corpus.train[j]!), mv, masking, streamRng(seed, step, maskStream));
+        optim.scaleLr(linearWarmupDecay(step, warmup, total));
+        const r = await trainStep(model, optim, batch, streamRng(seed, step, dropoutStream));
+        await new Promise(setImmediate); // CPU readbacks resolve as microtasks: let a signal through
+        step++;
+        if (r === null) continue; // nothing to predict (every piece special, e.g. [UNK]): no update
+        if (!Number.isFinite(r.loss)) throw new Error(`pretraining: loss is ${r.loss} at step ${step}`);
+        const m = batch.targets.length;
+        window = { loss: window.loss + r.loss * m, correct: window.correct + r.correct, masked: window.masked + m };
+        doneTokens += batch.ids.length;
+        if (step % logEvery === 0 || step === end) {
+          const elapsed = (performance.now() - start) / 1000;
+          const eta = ((end - step) * elapsed) / (step - state.step);
+          process.stderr.write(`step ${step}/${total} epoch ${epoch + 1}  loss ${(window.loss / window.masked).toFixed(4)}  MLM acc ${(100 * window.correct / window.masked).toFixed(2)}%  ${(doneTokens / elapsed).toFixed(0)} tokens/s  lr ${optim.groups[0]!.lr.toExponential(2)}  ETA ${fmtDuration(eta)}\n`);
+          window = { loss: 0, correct: 0, masked: 0 };
+        }
+        if (step % evalEvery === 0 && step < end) process.stderr.write(`step ${step}: ${await report(step)}\n`);
+        if (step % saveEvery === 0 && step < end) await save(step);
+      }
       first += plan.length;
-      continue;
     }
-    for (let i = step - first; i < plan.length && step < end; i++) {
-      const batch = maskBatch(plan[i]!.map((j) => corpus.train[j]!), mv, masking, streamRng(seed, step, maskStream));
-      if (batch.targets.length === 0) {
-        step++; // nothing to predict (every piece special, e.g. [UNK]): no update
-        continue;
-      }
-      optim.scaleLr(linearWarmupDecay(step, warmup, total));
-      const r = tidy(() => {
-        const x = model.forward(batch, streamRng(seed, step, dropoutStream));
-        x.loss.backward();
-        return x;
-      });
-      const loss = await r.loss.item();
-      const correct = await r.correct.item();
-      r.loss.dispose();
-      r.correct.dispose();
-      if (!Number.isFinite(loss)) throw new Error(`pretraining: loss is ${loss} at step ${step + 1}`);
-      await optim.stepAsync();
-      optim.zeroGrad();
-      step++;
-      const m = batch.targets.length;
-      window = { loss: window.loss + loss * m, correct: window.correct + correct, masked: window.masked + m, tokens: window.tokens + batch.ids.length, steps: window.steps + 1 };
-      doneTokens += batch.ids.length;
-      if (step % logEvery === 0 || step === end) {
-        const elapsed = (performance.now() - start) / 1000;
-        const rate = doneTokens / elapsed;
-        const eta = ((end - step) * elapsed) / (step - state.step);
-        process.stderr.write(`step ${step}/${total} epoch ${epoch + 1}  loss ${(window.loss / window.masked).toFixed(4)}  MLM acc ${(100 * window.correct / window.masked).toFixed(2)}%  ${rate.toFixed(0)} tokens/s  lr ${optim.groups[0]!.lr.toExponential(2)}  ETA ${fmtDuration(eta)}\n`);
-        window = { loss: 0, correct: 0, masked: 0, tokens: 0, steps: 0 };
-      }
-      if (step % evalEvery === 0 && step < end) process.stderr.write(`step ${step}: ${await report(step)}\n`);
-      if (step % saveEvery === 0 && step < end) await save(step);
-    }
-    first += plan.length;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (signal !== null) {
+    await save(step);
+    throw new Error(`stopped by ${signal} after step ${step}/${total}; saved in ${out} (continue with --resume)`);
   }
   const final = await report(step);
   await save(step);

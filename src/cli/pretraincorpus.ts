@@ -52,8 +52,12 @@ export function readCorpus(sources: readonly CorpusSource[], tokenizer: WordPiec
   const held: TextDocument = [];
   let g = 0;
   for (const docs of perSource) {
-    const kept: TextDocument[] = docs.map((doc) => doc.filter((line) => (isHeld(g++) ? (held.push(line), false) : true)));
-    train.push(...buildSequences(kept, tokenizer, seqLen));
+    const kept: TextDocument[] = docs.map((doc) => {
+      const rest: string[][] = [];
+      for (const line of doc) (isHeld(g++) ? held : rest).push(line);
+      return rest;
+    });
+    for (const seq of buildSequences(kept, tokenizer, seqLen)) train.push(seq); // no spread: there may be millions
   }
   return { train, heldOut: buildSequences([held], tokenizer, seqLen), lines, heldOutLines: n };
 }

@@ -14,7 +14,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WordPiece } from '../data/wordpiece.js';
 import type { MaskedLm } from '../nn/mlm.js';
-import type { AdamW } from '../optim/adamw.js';
+import type { AdamW, AdamWMoments } from '../optim/adamw.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadParams, paramsToHost } from './checkpoint.js';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.js';
@@ -57,14 +57,13 @@ export async function savePretraining(dir: string, model: MaskedLm, tokenizer: W
   await writeFileAtomic(join(dir, 'tokenizer_config.json'), json({ tokenizer_class: 'BertTokenizer', do_lower_case: tokenizer.lowercase, model_max_length: model.cfg.maxPositions }));
   await writeFileAtomic(join(dir, 'vocab.txt'), tokenizer.vocab.map((t) => `${t}\n`).join(''));
   await writeSafetensors(join(dir, 'model.safetensors'), await paramsToHost(model.store), { format: 'pt', checkpoint_id: id });
+  const optimState = await optim.exportState();
   const moments = new Map<string, TensorToWrite>();
-  for (const [name, p] of model.store.params) {
-    const s = optim.moments(p);
-    if (!s) continue;
-    moments.set(`exp_avg.${name}`, { shape: [...p.shape], data: Float32Array.from(await s.m.data()) });
-    moments.set(`exp_avg_sq.${name}`, { shape: [...p.shape], data: Float32Array.from(await s.v.data()) });
+  for (const [name, s] of optimState.moments) {
+    moments.set(`exp_avg.${name}`, { shape: [...s.shape], data: s.m });
+    moments.set(`exp_avg_sq.${name}`, { shape: [...s.shape], data: s.v });
   }
-  await writeSafetensors(join(dir, 'optimizer.safetensors'), moments, { checkpoint_id: id, step: String(optim.step) });
+  await writeSafetensors(join(dir, 'optimizer.safetensors'), moments, { checkpoint_id: id, step: String(optimState.step) });
   await writeFileAtomic(join(dir, 'trainer_state.json'), json({ checkpoint_id: id, ...state }));
 }
 
@@ -88,13 +87,17 @@ export async function loadPretraining(dir: string, model: MaskedLm, optim: AdamW
     }
   }
   loadParams(model.store, weights.tensors, modelPath);
-  for (const [name, p] of model.store.params) {
-    const m = moments.tensors.get(`exp_avg.${name}`);
+  const saved = new Map<string, AdamWMoments>();
+  for (const [key, m] of moments.tensors) {
+    if (!key.startsWith('exp_avg.')) continue;
+    const name = key.slice('exp_avg.'.length);
     const v = moments.tensors.get(`exp_avg_sq.${name}`);
-    if (!m || !v) continue; // a parameter that never had a gradient
+    if (!v) throw new Error(`${optimPath}: 'exp_avg.${name}' has no 'exp_avg_sq.${name}'`);
     if (!(m.data instanceof Float32Array && v.data instanceof Float32Array)) throw new Error(`${optimPath}: moments of '${name}' are not F32`);
-    optim.setMoments(p, m.data, v.data);
+    saved.set(name, { shape: m.shape, m: m.data, v: v.data });
   }
-  optim.step = Number(moments.metadata.step ?? raw.step);
+  const step = Number(moments.metadata.step);
+  if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${optimPath}: metadata "step" must be a non-negative integer, got ${JSON.stringify(moments.metadata.step)}`);
+  optim.importState(step, saved);
   return { step: raw.step as number, options: (raw.options ?? {}) as Record<string, unknown>, history: (raw.history ?? []) as Record<string, unknown>[] };
 }

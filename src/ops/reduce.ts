@@ -88,23 +88,17 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 export function reduceRef(op: ReduceOp, x: TypedArray, outer: number, n: number, inner: number): TypedArray {
   const out = allocArray(x instanceof Float64Array ? 'f64' : 'f32', outer * inner);
-  // Row by row (contiguous reads), each output accumulating in f64 in the order i = 0..n-1.
-  const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
-    acc.fill(op === 'sum' ? 0 : -Infinity);
-    for (let i = 0; i < n; i++) {
-      const row = base + i * inner;
-      if (op === 'sum') {
-        for (let j = 0; j < inner; j++) acc[j]! += x[row + j]!;
-      } else {
-        for (let j = 0; j < inner; j++) {
-          const v = x[row + j]!;
-          if (v > acc[j]! || Number.isNaN(v)) acc[j] = v;
-        }
+    for (let j = 0; j < inner; j++) {
+      let acc = op === 'sum' ? 0 : -Infinity;
+      for (let i = 0; i < n; i++) {
+        const v = x[base + i * inner + j]!;
+        if (op === 'sum') acc += v;
+        else if (v > acc || Number.isNaN(v)) acc = v;
       }
+      out[o * inner + j] = acc;
     }
-    out.set(acc, o * inner);
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // a Hugging Face BERT that `train --init-hf` loads, and a resumed run equals an uninterrupted one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,7 @@ test('pretrain saves a Hugging Face BERT directory that train --init-hf loads, c
   assert.equal(config.hidden_size, 32);
   assert.equal(config.num_hidden_layers, 2);
   assert.equal(config.vocab_size, 45);
+  assert.equal(config.max_position_embeddings, 32);
   assert.equal(JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8')).do_lower_case, true);
   const saved = (await readSafetensors(join(out, 'model.safetensors'))).tensors;
   for (const name of ['cls.predictions.transform.dense.weight', 'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.bias', 'bert.embeddings.word_embeddings.weight']) {
@@ -100,6 +101,48 @@ test('pretrain --resume: stopped and resumed twice, the parameters and optimizer
   const bad = offramp(['pretrain', ...common.map((x) => (x === '3' ? '4' : x)), '--resume', '--out', split]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /trainer_state\.json: the saved run's options/);
+  const again = offramp(['pretrain', ...common, '--out', split]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already holds a pretraining run: continue it with --resume/);
+});
+
+/** Runs offramp, sends SIGINT once stderr shows `when`, and resolves with the exit code and stderr. */
+function interrupted(args: string[], when: RegExp): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NO_COLOR: '1', OFFRAMP_BACKEND: 'cpu' } });
+    let stderr = '';
+    let sent = false;
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+test('pretrain: SIGINT saves after the current step and exits 1; --resume then ends where an uninterrupted run does', async () => {
+  const common = [text, '--vocab', vocab, ...tiny, '--steps', '300', '--log-every', '10', '--save-every', '1000', '--seed', '5'];
+  ok(['pretrain', ...common, '--out', join(dir, 'sig-whole')]);
+  const split = join(dir, 'sig-split');
+  const r = await interrupted(['pretrain', ...common, '--out', split], /step 10\/300/);
+  assert.equal(r.code, 1, r.stderr);
+  const stoppedAt = Number(/stopped by SIGINT after step (\d+)\/300; saved in/.exec(r.stderr)?.[1]);
+  assert.ok(stoppedAt >= 10 && stoppedAt < 300, r.stderr);
+  assert.equal(JSON.parse(readFileSync(join(split, 'trainer_state.json'), 'utf8')).step, stoppedAt);
+  ok(['pretrain', ...common, '--resume', '--out', split]);
+  const a = (await readSafetensors(join(dir, 'sig-whole', 'model.safetensors'))).tensors;
+  const b = (await readSafetensors(join(split, 'model.safetensors'))).tensors;
+  for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, name);
+});
+
+test('pretrain --help prints its usage and exits 0; offramp --help lists pretrain', () => {
+  assert.match(ok(['pretrain', '--help']), /^Usage: offramp pretrain/);
+  assert.match(ok(['--help']), /^ {2}pretrain /m);
 });
 
 test('pretrain: bad flags exit 2 with the flag named', () => {
