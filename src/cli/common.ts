@@ -1,6 +1,7 @@
 // Shared pieces of the `offramp` commands: argument parsing with clear errors, data files, exit
 // policies from flags, a progress bar, colours and number formatting.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { init } from '../tensor/engine.js';
 import { readCluener } from '../data/cluener.js';
@@ -107,6 +108,33 @@ export function guessFormat(file: string): Format {
 export function checkReadable(file: string, what = 'file'): void {
   if (!existsSync(file)) throw new Error(`${file}: no such ${what}`);
   if (what === 'file' && statSync(file).isDirectory()) throw new Error(`${file}: is a directory, expected a file`);
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string): string => (existsSync(p) ? realpathSync(p) : resolve(p));
+  return real(a) === real(b);
+}
+
+/** Refuses an output path that is one of the input files or directories (before any work). */
+export function checkNotInput(output: string, inputs: readonly (string | undefined)[], flag: string): void {
+  for (const input of inputs) {
+    if (input !== undefined && samePath(output, input)) throw new UsageError(`--${flag} ${output} is an input of this command; refusing to write over it`);
+  }
+}
+
+/**
+ * Checks, before any work, that `file` can be written: its directory exists and is writable, and
+ * the path is not a directory (an existing file is replaced). Errors name the flag.
+ */
+export function checkWritableFile(file: string, flag: string): void {
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir)) throw new Error(`--${flag} ${file}: the directory ${dir} does not exist`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new Error(`--${flag} ${file}: is a directory, expected a file`);
+  try {
+    accessSync(existsSync(file) ? file : dir, constants.W_OK);
+  } catch {
+    throw new Error(`--${flag} ${file}: not writable`);
+  }
 }
 
 /** Sentences of a data file; reader errors already name file and line. */

@@ -9,7 +9,8 @@ import { calibrate } from '../earlyexit/calibrate.js';
 import { evaluate, type EvalResult } from '../earlyexit/evaluate.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
 import { describePolicy, type ExitPolicy } from '../earlyexit/policy.js';
-import { saveCheckpoint } from '../io/checkpoint.js';
+import { writeCheckpointFiles } from '../io/checkpoint.js';
+import { RunDir } from '../io/rundir.js';
 import { type Command, layerColour, num, numList, parse, pct, Progress, reset, str, useColour , startBackend } from './common.js';
 import { runTraining, stepsPerEpoch } from './trainer.js';
 
@@ -61,7 +62,15 @@ async function run(argv: string[]): Promise<void> {
   const k = num(v, 'window', 2, { int: true, min: 0 });
   const quiet = v.quiet === true;
   const out = str(v, 'out') ?? null;
+  // checked and locked before the work, like train --out
+  const run = out === null ? null : RunDir.open(out, 'new');
+  try {
+    await demo(run);
+  } finally {
+    run?.release();
+  }
 
+  async function demo(run: RunDir | null): Promise<void> {
   await startBackend(v.quiet === true);
   const task = makeSyntheticTask(seed, sizes);
   const tokenizer = new WordPiece(buildVocab(task.train, { maxWords: 1000, lowercase: true }), { lowercase: true }, 'demo vocabulary');
@@ -78,7 +87,7 @@ async function run(argv: string[]): Promise<void> {
   log(`model: L=${layers} H=${hidden} heads=${heads}; joint training, ${epochs} epochs\n`);
   const steps = stepsPerEpoch(task.train, tokenizer, batchPieces) * epochs;
   await runTraining({
-    model, tokenizer, labels, train: task.train, dev: task.dev, metric: 'f1', batchPieces, out,
+    model, tokenizer, labels, train: task.train, dev: task.dev, metric: 'f1', batchPieces, run, settings: { seed, sizes, epochs, lr, batchPieces },
     options: { epochs, lr, warmup: Math.round(0.1 * steps), seed },
     info: { trainedBy: 'offramp demo', seed, sizes },
     quiet, log,
@@ -126,13 +135,16 @@ async function run(argv: string[]): Promise<void> {
       log(`  ${word} ${s.labels[j]!.padEnd(6)} → ${r.predictions[i]![j]!.padEnd(6)} layer ${String(layer).padStart(2)}${hard}`);
     });
   }
-  if (out !== null) {
+  if (run !== null) {
     // the table above used the last epoch's weights: save those, so tag/eval on DIR reproduce it
-    await saveCheckpoint(out, model, tokenizer, labels, { trainedBy: 'offramp demo', metric: 'f1', seed, sizes });
+    await run.commit(async (staging) => {
+      await writeCheckpointFiles(staging, model, tokenizer, labels, { trainedBy: 'offramp demo', metric: 'f1', seed, sizes });
+    });
     log(`\ncheckpoint: ${out} (try: echo "alice met young jordan in paris" | offramp tag --model ${out} --policy tokee --threshold ${example && 'threshold' in example ? example.threshold.toPrecision(3) : 0.1})`);
   }
   log(`\ndone in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   model.dispose();
+  }
 }
 
 /** describePolicy with thresholds rounded for a table. */

@@ -7,7 +7,7 @@
 import type { AdamWArgs } from '../backend/backend.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { backend, noGrad } from '../tensor/engine.js';
-import { zeros } from '../tensor/create.js';
+import { fromArray, zeros } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { clipGradNorm } from './clip.js';
 
@@ -23,6 +23,13 @@ export interface AdamWOptions {
   beta1?: number;
   beta2?: number;
   eps?: number;
+}
+
+/** The moments of one parameter, as saved with a run (see AdamW.exportState). */
+export interface AdamWMoments {
+  shape: readonly number[];
+  m: Float32Array;
+  v: Float32Array;
 }
 
 export class AdamW {
@@ -78,6 +85,35 @@ export class AdamW {
 
   zeroGrad(): void {
     for (const g of this.groups) for (const p of g.params) p.zeroGrad();
+  }
+
+  /** Step count and moments by parameter name (parameters that never had a gradient have none). */
+  async exportState(): Promise<{ step: number; moments: Map<string, AdamWMoments> }> {
+    const moments = new Map<string, AdamWMoments>();
+    for (const [p, s] of this.state) {
+      if (p.name === '' || moments.has(p.name)) throw new Error(`AdamW.exportState: parameters need distinct names, got '${p.name}'`);
+      const [m, v] = await Promise.all([s.m.data(), s.v.data()]);
+      moments.set(p.name, { shape: [...p.shape], m: Float32Array.from(m), v: Float32Array.from(v) });
+    }
+    return { step: this.step, moments };
+  }
+
+  /** Continue from exportState's result: every saved moment must match a parameter of the same shape. */
+  importState(step: number, moments: ReadonlyMap<string, AdamWMoments>): void {
+    const byName = new Map(this.groups.flatMap((g) => g.params.map((p) => [p.name, p] as const)));
+    for (const [name, saved] of moments) {
+      const p = byName.get(name);
+      if (!p) throw new Error(`optimizer state: no parameter '${name}'`);
+      if (saved.shape.length !== p.shape.length || saved.shape.some((d, i) => d !== p.shape[i])) {
+        throw new Error(`optimizer state: '${name}' has shape [${saved.shape.join(', ')}], the parameter [${p.shape.join(', ')}]`);
+      }
+    }
+    this.dispose();
+    for (const [name, saved] of moments) {
+      const p = byName.get(name)!;
+      this.state.set(p, noGrad(() => ({ m: fromArray(Float32Array.from(saved.m), [...p.shape]).keep(), v: fromArray(Float32Array.from(saved.v), [...p.shape]).keep() })));
+    }
+    this.step = step;
   }
 
   /** Free the moment buffers. */
