@@ -6,7 +6,7 @@ import { conllevalReport } from '../metrics/conlleval.js';
 import type { Sentence } from '../data/sentence.js';
 import {
   type Command, copyFromFlags, formatResult, formats, metricFromFlags, num, oneOf, parse, policyFromFlags, policyHelpText, policyOptions,
-  Progress, readData, required, resultJson, str, checkReadable, type Format, type Values, startBackend,
+  Progress, readData, required, resultJson, str, checkReadable, type Format, type Values, startBackend, dataFlagHelp, dataFlagOptions, dataOptionsFromFlags,
 } from './common.js';
 
 const help = `Usage: offramp eval --model DIR --data FILE [options]
@@ -17,8 +17,7 @@ measured time and how many words left at each layer.
 
   --model DIR           a checkpoint written by offramp train (required)
   --data FILE           labelled data (required)
-  --format F            conll | conllu | cluener (default: from the extension)
-  --column upos|xpos    CoNLL-U tag column (default upos)
+${dataFlagHelp}
   --metric M            auto | f1 | accuracy (default: the one the model was trained with)
 ${policyHelpText('full')}
   --batch-pieces N      pieces per inference batch (default 2048)
@@ -53,14 +52,13 @@ export function checkpointMetric(ckpt: Checkpoint, v: Values): Metric | undefine
 export function readEvalData(v: Values): { file: string; sentences: Sentence[] } {
   const file = required(v, 'data');
   const format = str(v, 'format') === undefined ? undefined : oneOf<Format>(v, 'format', formats, 'conll');
-  const column = oneOf(v, 'column', ['upos', 'xpos'] as const, 'upos');
   const maxSentences = num(v, 'max-sentences', undefined, { int: true, min: 1 });
-  const all = readData(file, format, column);
+  const all = readData(file, format, dataOptionsFromFlags(v));
   return { file, sentences: maxSentences === undefined ? all : all.slice(0, maxSentences) };
 }
 
 export const dataOptions = {
-  data: { type: 'string' }, format: { type: 'string' }, column: { type: 'string' }, metric: { type: 'string' },
+  data: { type: 'string' }, ...dataFlagOptions, metric: { type: 'string' },
   'max-sentences': { type: 'string' }, 'batch-pieces': { type: 'string' }, quiet: { type: 'boolean' },
 } as const;
 

@@ -7,7 +7,7 @@ import { EarlyExitModel } from '../earlyexit/model.js';
 import { labelerFromHf, readHfBert, guessLowercase } from '../io/hf.js';
 import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
 import { RunDir } from '../io/rundir.js';
-import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, checkNotInput, type Format, startBackend } from './common.js';
+import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, checkNotInput, dataFlagHelp, dataFlagOptions, dataOptionsFromFlags, type Format, startBackend } from './common.js';
 import { loadResume, runTraining, stepsPerEpoch } from './trainer.js';
 
 const help = `Usage: offramp train --train FILE [--dev FILE] --out DIR [options]
@@ -20,8 +20,7 @@ stderr, one line per epoch.
 Data:
   --train FILE          training data (required)
   --dev FILE            dev data scored after every epoch (without it the last epoch is kept)
-  --format F            conll | conllu | cluener (default: from the extension; .conllu, .json/.jsonl, else conll)
-  --column upos|xpos    CoNLL-U tag column (default upos)
+${dataFlagHelp}
   --max-sentences N     use only the first N training and dev sentences (quick runs)
   --metric M            auto | f1 | accuracy (default auto: span F1 for B-/I-/O labels, else accuracy)
 
@@ -72,7 +71,7 @@ export const trainCommand: Command = { name: 'train', summary: 'train a labeler 
 
 async function run(argv: string[]): Promise<void> {
   const p = parse(trainCommand, argv, {
-    train: { type: 'string' }, dev: { type: 'string' }, format: { type: 'string' }, column: { type: 'string' },
+    train: { type: 'string' }, dev: { type: 'string' }, ...dataFlagOptions,
     'max-sentences': { type: 'string' }, metric: { type: 'string' },
     vocab: { type: 'string' }, 'build-vocab': { type: 'string' }, case: { type: 'string' },
     preset: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
@@ -87,7 +86,7 @@ async function run(argv: string[]): Promise<void> {
   const trainFile = required(v, 'train');
   const out = required(v, 'out');
   const format = str(v, 'format') === undefined ? undefined : oneOf<Format>(v, 'format', formats, 'conll');
-  const column = oneOf(v, 'column', ['upos', 'xpos'] as const, 'upos');
+  const dataOptions = dataOptionsFromFlags(v);
   const maxSentences = num(v, 'max-sentences', undefined, { int: true, min: 1 });
   const caseFlag = oneOf(v, 'case', ['auto', 'cased', 'uncased'] as const, 'auto');
   const hfDir = str(v, 'init-hf');
@@ -142,9 +141,9 @@ async function run(argv: string[]): Promise<void> {
   async function train(run: RunDir): Promise<void> {
     await startBackend(v.quiet === true);
     const cap = <T>(xs: T[]): T[] => (maxSentences === undefined ? xs : xs.slice(0, maxSentences));
-    const train = cap(readData(trainFile, format, column));
+    const train = cap(readData(trainFile, format, dataOptions));
     const devFile = str(v, 'dev');
-    const dev = devFile === undefined ? null : cap(readData(devFile, format, column));
+    const dev = devFile === undefined ? null : cap(readData(devFile, format, dataOptions));
     const labels = LabelSet.fromSentences(train);
     if (labels.size < 2) throw new Error(`${trainFile}: found ${labels.size} distinct label(s); a labeler needs at least 2`);
     const metric = metricFlag ?? chooseMetric(labels.labels);
@@ -208,7 +207,7 @@ async function run(argv: string[]): Promise<void> {
       options: { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed },
       info: {
         trainedBy: 'offramp train',
-        train: trainFile, dev: devFile ?? null, format: format ?? 'auto', column, maxSentences: maxSentences ?? null,
+        train: trainFile, dev: devFile ?? null, format: format ?? 'auto', column: dataOptions.column, tagScheme: dataOptions.tagScheme, maxSentences: maxSentences ?? null,
         options: { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed, batchPieces, initHf: hfDir ?? null },
       },
       quiet: v.quiet === true,
