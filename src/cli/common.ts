@@ -120,7 +120,9 @@ function samePath(a: string, b: string): boolean {
 /** Refuses an output path that is one of the input files or directories (before any work). */
 export function checkNotInput(output: string, inputs: readonly (string | undefined)[], flag: string): void {
   for (const input of inputs) {
-    if (input !== undefined && samePath(output, input)) throw new UsageError(`--${flag} ${output} is an input of this command; refusing to write over it`);
+    if (input === undefined) continue;
+    const inside = existsSync(input) && statSync(input).isDirectory() && !samePath(output, input) && samePath(dirname(resolve(output)), input);
+    if (samePath(output, input) || inside) throw new UsageError(`--${flag} ${output} is ${inside ? 'inside ' : ''}an input of this command${inside ? ` (${input})` : ''}; refusing to write over it`);
   }
 }
 

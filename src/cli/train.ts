@@ -6,6 +6,7 @@ import { chooseMetric } from '../earlyexit/evaluate.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
 import { labelerFromHf, readHfBert, guessLowercase } from '../io/hf.js';
 import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
+import { dirname, resolve } from 'node:path';
 import { RunDir } from '../io/rundir.js';
 import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, checkNotInput, dataFlagHelp, dataFlagOptions, dataOptionsFromFlags, type Format, startBackend } from './common.js';
 import { loadResume, runTraining, stepsPerEpoch } from './trainer.js';
@@ -125,6 +126,9 @@ async function run(argv: string[]): Promise<void> {
   if (v.force === true && v.resume === true) throw new UsageError('give --force or --resume, not both');
   const inputs = [trainFile, str(v, 'dev'), str(v, 'vocab'), hfDir].filter((f): f is string => f !== undefined);
   checkNotInput(out, inputs, 'out');
+  for (const input of inputs) {
+    if (resolve(dirname(input)) === resolve(out)) throw new UsageError(`--out ${out} holds the input ${input}; use a directory of its own for the run`);
+  }
   // What the run depends on: a resumed run must be started with the same values.
   const settings = Object.fromEntries(Object.entries(v).filter(([k]) => !['out', 'force', 'resume', 'quiet', 'allow-non-finite'].includes(k)));
 

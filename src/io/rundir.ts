@@ -79,6 +79,8 @@ export class RunDir {
     readonly lock: RunLock,
     /** what open removed: leftovers of killed saves (names) */
     readonly cleaned: readonly string[],
+    /** open created the directory (release removes it again if nothing was saved) */
+    private readonly created: boolean,
   ) {}
 
   /**
@@ -86,7 +88,8 @@ export class RunDir {
    * Error naming DIR when it holds files and mode is 'new', or when another process holds the lock.
    */
   static open(dir: string, mode: OpenMode): RunDir {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir}: exists and is not a directory`);
+    const existed = existsSync(dir);
+    if (existed && !statSync(dir).isDirectory()) throw new Error(`${dir}: exists and is not a directory`);
     try {
       mkdirSync(dir, { recursive: true });
     } catch (err) {
@@ -108,7 +111,7 @@ export class RunDir {
       throw err;
     }
     try {
-      return new RunDir(dir, lock, RunDir.cleanLeftovers(dir));
+      return new RunDir(dir, lock, RunDir.cleanLeftovers(dir), !existed);
     } catch (err) {
       lock.release();
       throw err;
@@ -173,7 +176,10 @@ export class RunDir {
     }
   }
 
+  /** Gives up the lock; a directory open created and nothing was saved in is removed. */
   release(): void {
+    if (this.lock.released) return;
     this.lock.release();
+    if (this.created && readdirSync(this.dir).length === 0) rmSync(this.dir, { recursive: true, force: true });
   }
 }
