@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
-import { RunLock } from './runlock.js';
+import { lockName, RunLock } from './runlock.js';
 
 export { RunLock } from './runlock.js';
 
@@ -95,13 +95,6 @@ export class RunDir {
     } catch (err) {
       throw new Error(`${dir}: cannot create the directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
     }
-    if (mode === 'new') {
-      const entries = readdirSync(dir);
-      if (entries.length > 0) {
-        const what = hasCheckpoint(dir) ? 'holds a checkpoint' : `is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`;
-        throw new Error(`${dir}: ${what}; use --resume to continue its training, --force to replace it, or another directory`);
-      }
-    }
     let lock: RunLock;
     try {
       lock = RunLock.acquire(dir);
@@ -111,6 +104,14 @@ export class RunDir {
       throw err;
     }
     try {
+      // after the lock, so that a second writer hears about the first one, not about its lock file
+      if (mode === 'new') {
+        const entries = readdirSync(dir).filter((name) => name !== lockName);
+        if (entries.length > 0) {
+          const what = hasCheckpoint(dir) ? 'holds a checkpoint' : `is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`;
+          throw new Error(`${dir}: ${what}; use --resume to continue its training, --force to replace it, or another directory`);
+        }
+      }
       return new RunDir(dir, lock, RunDir.cleanLeftovers(dir), !existed);
     } catch (err) {
       lock.release();

@@ -51,6 +51,8 @@ test('RunLock: a live holder is refused with its pid, a dead one is taken over, 
     const lock = (pid: number, host = hostname()): void => writeFileSync(join(dir, '.lock'), JSON.stringify({ pid, host, started: '2026-01-01T00:00:00.000Z' }));
     lock(sleeper.pid!);
     assert.throws(() => RunDir.open(dir, 'resume'), new RegExp(`another offramp process \\(pid ${sleeper.pid} on ${hostname()}`));
+    // a second `train --out` on a fresh directory hears about the writer, not about its lock file
+    assert.throws(() => RunDir.open(dir, 'new'), new RegExp(`another offramp process \\(pid ${sleeper.pid}`));
     sleeper.kill('SIGKILL');
     await once(sleeper, 'exit');
     const taken = RunDir.open(dir, 'resume');
