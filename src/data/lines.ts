@@ -1,6 +1,6 @@
-// Text files as the readers see them: strict UTF-8 (a byte that is not UTF-8 is an error naming the
-// line, with a hint about the encoding, never silently dropped), a UTF-8 byte-order mark accepted,
-// LF or CRLF line endings.
+// Text files as the readers see them: strict UTF-8 (a byte that is not UTF-8, or a zero byte, is an
+// error naming the line, with a hint about the encoding, never silently dropped), a UTF-8
+// byte-order mark accepted, LF or CRLF line endings.
 import { readFileSync } from 'node:fs';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -36,8 +36,13 @@ function firstInvalidByte(b: Uint8Array): number {
 /** Decodes UTF-8 (a leading BOM dropped); throws an Error naming file, line and bytes otherwise. */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
-    return utf8.decode(bytes);
-  } catch {
+    const text = utf8.decode(bytes);
+    // NUL is valid UTF-8 but never text: UTF-16 without a byte-order mark decodes this way
+    const nul = text.indexOf('\0');
+    if (nul >= 0) throw new Error(`${file}:${text.slice(0, nul).split('\n').length}: a zero byte; ${encodingHint(bytes)}`);
+    return text;
+  } catch (err) {
+    if ((err as Error).message.startsWith(`${file}:`)) throw err;
     const at = Math.max(0, firstInvalidByte(bytes));
     let line = 1;
     let lineStart = 0;

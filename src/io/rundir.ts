@@ -64,9 +64,18 @@ export function reuseFiles(from: string, to: string, names: readonly string[]): 
 }
 
 function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    // Windows cannot open a directory to fsync it (nor needs to for a rename to last)
+    if (['EISDIR', 'EPERM', 'EACCES'].includes((err as NodeJS.ErrnoException).code ?? '')) return;
+    throw err;
+  }
   try {
     fsyncSync(fd);
+  } catch (err) {
+    if (!['EINVAL', 'EPERM', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
   } finally {
     closeSync(fd);
   }

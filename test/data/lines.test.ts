@@ -22,6 +22,8 @@ test('decodeUtf8: Latin-1 bytes are an error naming the line, the bytes and an i
 test('decodeUtf8: UTF-16 gets its own hint; a UTF-8 BOM is accepted', () => {
   const utf16 = Uint8Array.from([0xff, 0xfe, ...[...'EU O\n'].flatMap((c) => [c.charCodeAt(0), 0])]);
   assert.throws(() => decodeUtf8(utf16, 'f'), /f:1: .*UTF-16 byte-order mark: convert it, e\.g\. iconv -f UTF-16 -t UTF-8/);
+  const noBom = Uint8Array.from([...'EU O\nrejects O\n'].flatMap((c) => [c.charCodeAt(0), 0]));
+  assert.throws(() => decodeUtf8(noBom, 'f'), /f:1: a zero byte; the file has many zero bytes, as UTF-16 has/);
   const dir = mkdtempSync(join(tmpdir(), 'offramp-lines-'));
   try {
     writeFileSync(join(dir, 'bom.txt'), bytes([0xef, 0xbb, 0xbf], 'Germän B-MISC\n'));
