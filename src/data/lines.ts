@@ -35,14 +35,10 @@ function firstInvalidByte(b: Uint8Array): number {
 
 /** Decodes UTF-8 (a leading BOM dropped); throws an Error naming file, line and bytes otherwise. */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  let text: string;
   try {
-    const text = utf8.decode(bytes);
-    // NUL is valid UTF-8 but never text: UTF-16 without a byte-order mark decodes this way
-    const nul = text.indexOf('\0');
-    if (nul >= 0) throw new Error(`${file}:${text.slice(0, nul).split('\n').length}: a zero byte; ${encodingHint(bytes)}`);
-    return text;
+    text = utf8.decode(bytes);
   } catch (err) {
-    if ((err as Error).message.startsWith(`${file}:`)) throw err;
     const at = Math.max(0, firstInvalidByte(bytes));
     let line = 1;
     let lineStart = 0;
@@ -53,8 +49,12 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
       }
     }
     const shown = [...bytes.subarray(at, at + 4)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-    throw new Error(`${file}:${line}: bytes that are not UTF-8 (${shown} at byte ${at - lineStart + 1} of the line); ${encodingHint(bytes)}`);
+    throw new Error(`${file}:${line}: bytes that are not UTF-8 (${shown} at byte ${at - lineStart + 1} of the line); ${encodingHint(bytes)}`, { cause: err });
   }
+  // NUL is valid UTF-8 but never text: UTF-16 without a byte-order mark decodes this way
+  const nul = text.indexOf('\0');
+  if (nul >= 0) throw new Error(`${file}:${text.slice(0, nul).split('\n').length}: a zero byte; ${encodingHint(bytes)}`);
+  return text;
 }
 
 /** A text file's content, strictly UTF-8 (see decodeUtf8). */
