@@ -201,7 +201,7 @@ test('output paths are checked before the work; writing over an input is refused
   assert.equal(readFileSync(input, 'utf8'), 'alice met bob\n');
 });
 
-test('tag streams: each stdin line is labelled and printed before the next arrives; a closed pipe ends quietly with 0', async () => {
+test('tag streams: each stdin line is labelled and printed before the next arrives; a closed pipe ends quietly with 0', { timeout: 120_000 }, async () => {
   const child = spawn(process.execPath, [cli, 'tag', '--model', model, '--inline'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
