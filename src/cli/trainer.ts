@@ -109,7 +109,7 @@ export async function runTraining(s: TrainSetup): Promise<TrainOutcome> {
   };
   let epochStep = 0;
   const resume = s.resume;
-  const hooks = {
+  const resumeHook = {
     resume: resume ? {
       epochs: resume.state.epochs, step: resume.state.step, totalSteps: resume.state.totalSteps, rng: resume.state.rng,
       restoreOptimizer: (optimizer: LoopState['optimizer']) => optimizer.importState(resume.state.step, resume.moments),
@@ -132,59 +132,59 @@ export async function runTraining(s: TrainSetup): Promise<TrainOutcome> {
   process.on('SIGINT', onSigint);
   try {
     await trainJoint(
-    s.model,
-    {
-      batches,
-      onStep(info) {
-        if (epochStep === 0) {
-          progress = new Progress(`epoch ${info.epoch + 1}/${s.options.epochs}`, stepsThisEpoch, 'tokens', process.stderr, s.quiet, epochStart);
-          epochTokens = 0;
-          lossSum = 0;
-          lossCount = 0;
-        }
-        epochStep++;
-        epochTokens += info.tokens;
-        lossSum += info.loss;
-        lossCount++;
-        progress!.update(epochStep, epochTokens, `loss ${(lossSum / lossCount).toFixed(4)}`);
+      s.model,
+      {
+        batches,
+        onStep(info) {
+          if (epochStep === 0) {
+            progress = new Progress(`epoch ${info.epoch + 1}/${s.options.epochs}`, stepsThisEpoch, 'tokens', process.stderr, s.quiet, epochStart);
+            epochTokens = 0;
+            lossSum = 0;
+            lossCount = 0;
+          }
+          epochStep++;
+          epochTokens += info.tokens;
+          lossSum += info.loss;
+          lossCount++;
+          progress!.update(epochStep, epochTokens, `loss ${(lossSum / lossCount).toFixed(4)}`);
+        },
+        async onEpoch(epoch, loop) {
+          progress?.end();
+          const seconds = (performance.now() - epochStart) / 1000;
+          const loss = lossSum / Math.max(1, lossCount);
+          epochStep = 0;
+          let dev: number | null = null;
+          if (s.dev) {
+            const devProgress = new Progress('  dev', s.dev.length, 'sentences', process.stderr, s.quiet);
+            lastDev = await evaluate(s.model, s.dev, s.tokenizer, s.labels, {
+              policy: { kind: 'full' },
+              metric: s.metric,
+              onProgress: (d) => devProgress.update(d.sentences, d.sentences),
+            });
+            devProgress.end();
+            dev = lastDev.score;
+          }
+          const record: EpochRecord = { epoch: epoch + 1, loss, dev, seconds, tokensPerSecond: epochTokens / Math.max(seconds, 1e-9) };
+          history.push(record);
+          const better = s.dev === null || (dev !== null && (bestDev === null || dev > bestDev));
+          if (better) {
+            bestEpoch = epoch + 1;
+            bestDev = dev;
+          }
+          let saved = '';
+          if (s.run !== null) {
+            await saveEpoch(s, s.run, loop, better, { ...s.info, metric: s.metric, epoch: epoch + 1, devScore: dev, history }, { history, bestEpoch, bestDev });
+            savedEpochs = epoch + 1;
+            if (better) saved = `  saved to ${s.run.dir}`;
+          }
+          const metricName = s.metric === 'f1' ? 'dev span F1' : 'dev accuracy';
+          epochStart = performance.now();
+          log(`epoch ${epoch + 1}/${s.options.epochs}  loss ${loss.toFixed(4)}  ${s.dev ? `${metricName} ${pct(dev)}  ` : ''}${record.tokensPerSecond.toFixed(0)} tokens/s  ${seconds.toFixed(1)} s${better ? ' *' : ''}${saved}`);
+          if (interrupted) stop();
+        },
+        ...resumeHook,
       },
-      async onEpoch(epoch, loop) {
-        progress?.end();
-        const seconds = (performance.now() - epochStart) / 1000;
-        const loss = lossSum / Math.max(1, lossCount);
-        epochStep = 0;
-        let dev: number | null = null;
-        if (s.dev) {
-          const devProgress = new Progress('  dev', s.dev.length, 'sentences', process.stderr, s.quiet);
-          lastDev = await evaluate(s.model, s.dev, s.tokenizer, s.labels, {
-            policy: { kind: 'full' },
-            metric: s.metric,
-            onProgress: (d) => devProgress.update(d.sentences, d.sentences),
-          });
-          devProgress.end();
-          dev = lastDev.score;
-        }
-        const record: EpochRecord = { epoch: epoch + 1, loss, dev, seconds, tokensPerSecond: epochTokens / Math.max(seconds, 1e-9) };
-        history.push(record);
-        const better = s.dev === null || (dev !== null && (bestDev === null || dev > bestDev));
-        if (better) {
-          bestEpoch = epoch + 1;
-          bestDev = dev;
-        }
-        let saved = '';
-        if (s.run !== null) {
-          await saveEpoch(s, s.run, loop, better, { ...s.info, metric: s.metric, epoch: epoch + 1, devScore: dev, history }, { history, bestEpoch, bestDev });
-          savedEpochs = epoch + 1;
-          if (better) saved = `  saved to ${s.run.dir}`;
-        }
-        const metricName = s.metric === 'f1' ? 'dev span F1' : 'dev accuracy';
-        epochStart = performance.now();
-        log(`epoch ${epoch + 1}/${s.options.epochs}  loss ${loss.toFixed(4)}  ${s.dev ? `${metricName} ${pct(dev)}  ` : ''}${record.tokensPerSecond.toFixed(0)} tokens/s  ${seconds.toFixed(1)} s${better ? ' *' : ''}${saved}`);
-        if (interrupted) stop();
-      },
-      ...hooks,
-    },
-    s.options,
+      s.options,
     );
   } finally {
     process.off('SIGINT', onSigint);
