@@ -81,6 +81,15 @@ function fsyncPath(path: string): void {
   }
 }
 
+/** fsync every file and directory under `dir` (children before parents). */
+function fsyncTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) fsyncTree(join(dir, entry.name));
+    else fsyncPath(join(dir, entry.name));
+  }
+  fsyncPath(dir);
+}
+
 export class RunDir {
   private saving = false;
   private constructor(
@@ -166,8 +175,7 @@ export class RunDir {
       const sequence = previous === null ? 1 : Number(checkpointPattern.exec(basename(previous))![1]) + 1;
       mkdirSync(staging);
       await write(staging, previous);
-      for (const name of readdirSync(staging)) fsyncPath(join(staging, name));
-      fsyncPath(staging);
+      fsyncTree(staging);
       const name = `ckpt-${String(sequence).padStart(6, '0')}-${randomBytes(4).toString('hex')}`;
       renameSync(staging, join(this.dir, name));
       fsyncPath(this.dir);
