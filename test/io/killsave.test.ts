@@ -76,8 +76,9 @@ test('SIGKILL at 100 random moments: the run directory always loads as a whole c
       await runAndKill(dir, 0, { until: () => existsSync(join(dir, 'CURRENT')) });
       let epoch = await wholeEpoch(dir);
       for (let k = 0; k < killsPerLane; k++) {
-        // one kill in four during start-up (lock take-over, clean-up, resume), the others while it trains and saves
-        await runAndKill(dir, rng.int(300), { startUp: k % 4 === 0 });
+        // one kill in four during start-up (lock take-over, clean-up, resume), the others while it
+        // trains and saves; one in eight waits longer, so that saves complete on a slow disk too
+        await runAndKill(dir, rng.int(k % 8 === 1 ? 1500 : 300), { startUp: k % 4 === 0 });
         const now = await wholeEpoch(dir);
         assert.ok(now >= epoch, `${dir}: epoch went back from ${epoch} to ${now} after kill ${k + 1}`);
         if (now > epoch) advanced++;
