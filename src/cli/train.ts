@@ -9,6 +9,7 @@ import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
 import { dirname, resolve } from 'node:path';
 import { RunDir } from '../io/rundir.js';
 import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, checkNotInput, dataFlagHelp, dataFlagOptions, dataOptionsFromFlags, type Format, startBackend } from './common.js';
+import { checkGoldLabels } from './eval.js';
 import { loadResume, runTraining, stepsPerEpoch } from './trainer.js';
 
 const help = `Usage: offramp train --train FILE [--dev FILE] --out DIR [options]
@@ -150,6 +151,7 @@ async function run(argv: string[]): Promise<void> {
     const dev = devFile === undefined ? null : cap(readData(devFile, format, dataOptions));
     const labels = LabelSet.fromSentences(train);
     if (labels.size < 2) throw new Error(`${trainFile}: found ${labels.size} distinct label(s); a labeler needs at least 2`);
+    if (dev !== null) checkGoldLabels(dev, labels, devFile!);
     const metric = metricFlag ?? chooseMetric(labels.labels);
 
     let tokenizer: WordPiece;

@@ -160,6 +160,9 @@ test('eval names gold labels the model does not have, refuses disjoint label set
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /extra\.txt: 1 gold label\(s\) the model does not have, on 1 word\(s\): B-PRODUCT \(1\); they are scored as errors/);
   assert.match(r.stderr, /metric: span F1 \(the metric the model was trained with\)/);
+  const trained = offramp(['train', '--train', trainFile, '--dev', extra, ...tiny, '--epochs', '1', '--out', join(dir, 'devcheck')]);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stderr, /extra\.txt: 1 gold label\(s\) the model does not have, on 1 word\(s\): B-PRODUCT/, 'train checks --dev too');
   const forced = offramp(['eval', '--model', model, '--data', devFile, '--metric', 'accuracy']);
   assert.match(forced.stderr, /metric: accuracy \(chosen with --metric\)/);
   const upos = join(dir, 'pos.conllu');
