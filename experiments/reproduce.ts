@@ -21,6 +21,7 @@ import type { ExitPolicy } from '../src/earlyexit/policy.js';
 import { trainSelfSampling, type SelfSamplingOptions } from '../src/earlyexit/selfsampling.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
 import { guessLowercase, labelerFromHf, readHfBert } from '../src/io/hf.js';
+import { hasCheckpoint, RunDir } from '../src/io/rundir.js';
 import { spanF1 } from '../src/metrics/spans.js';
 import { tokenAccuracy } from '../src/metrics/accuracy.js';
 import { preset } from '../src/nn/bert.js';
@@ -116,7 +117,7 @@ const stage2Settings = () => ({ 'stage2-epochs': v['stage2-epochs'], lr: v.lr, '
  * or null if its training was interrupted (the best epoch so far is saved, but not marked complete).
  */
 async function cached(dir: string, settings: Record<string, unknown>): Promise<Trained | null> {
-  if (!existsSync(join(dir, 'config.json'))) return null;
+  if (!hasCheckpoint(dir)) return null;
   const c = await loadCheckpoint(dir);
   const saved = c.config.info.settings as Record<string, unknown> | undefined;
   if (saved && c.config.info.complete !== true) {
@@ -160,12 +161,14 @@ async function stage1(dir: string, layers: number): Promise<Trained> {
   const t0 = performance.now();
   const epochs = Number(v.epochs);
   const steps = planBatches(train.map((s) => pieceCount(s, tokenizer)), { maxPieces: Number(v['batch-pieces']) }).length * epochs;
+  const run = RunDir.open(dir, 'force'); // an interrupted training is started again
   const outcome = await runTraining({
-    model, tokenizer, labels, train, dev, metric: chooseMetric(labels.labels), batchPieces: Number(v['batch-pieces']), out: dir,
+    model, tokenizer, labels, train, dev, metric: chooseMetric(labels.labels), batchPieces: Number(v['batch-pieces']), run, settings: stage1Settings(),
     options: { epochs, lr: Number(v.lr), encoderLrRatio: Number(v['encoder-lr-ratio']), warmup: Math.round(0.1 * steps), seed, schedule: 'linear' },
     info: { dataset: key, layers, seed, stage: 1, settings: stage1Settings() },
     quiet: !process.stderr.isTTY,
   });
+  run.release();
   const seconds = (performance.now() - t0) / 1000;
   log(`stage 1 (${layers} layers): best epoch ${outcome.bestEpoch}, dev ${outcome.bestDev}, ${(seconds / 60).toFixed(1)} min`);
   model.dispose();

@@ -1,7 +1,7 @@
 // offramp calibrate: the SENTEE/TOKEE threshold that gives a target FLOPs speedup on a dev set.
 import { calibrate } from '../earlyexit/calibrate.js';
 import { type Command, copyFromFlags, formatResult, num, oneOf, parse, pct, Progress, required, resultJson, UsageError , startBackend } from './common.js';
-import { checkpointMetric, dataOptions, loadModel, readEvalData } from './eval.js';
+import { checkGoldLabels, checkpointMetric, dataOptions, loadModel, readEvalData } from './eval.js';
 
 const help = `Usage: offramp calibrate --model DIR --data DEV --policy sentee|tokee --speedup X [options]
 
@@ -18,7 +18,8 @@ prints δ, the achieved speedup and the score. Use the δ with eval/tag on test 
   --copy output|preNorm (default output)
   --tolerance T         accept |speedup/X − 1| <= T (default 0.02)
   --max-evaluations N   most passes over DEV (default 16)
-  --format, --column, --metric, --max-sentences, --batch-pieces, --quiet   as in eval
+  --format, --column, --tag-scheme, --allow-missing-tags, --metric, --max-sentences,
+  --batch-pieces, --allow-non-finite, --quiet   as in eval
   --json                print JSON
 
 Example:
@@ -52,7 +53,8 @@ async function run(argv: string[]): Promise<void> {
     : { kind, threshold: 0, halfWidth: num(v, 'window', 2, { int: true, min: 0 }), doubleUpper: v['double-upper'] === true, windowCountsHalted: v['window-skips-halted'] !== true } as const;
   await startBackend(v.quiet === true);
   const { file, sentences } = readEvalData(v);
-  const ckpt = await loadModel(dir);
+  const ckpt = await loadModel(dir, v);
+  checkGoldLabels(sentences, ckpt.labels, file);
   const progress = new Progress('calibrate', maxEvaluations, 'passes', process.stderr, v.quiet === true);
   let n = 0;
   const c = await calibrate(ckpt.model, sentences, ckpt.tokenizer, ckpt.labels, {

@@ -1,12 +1,15 @@
 // Shared pieces of the `offramp` commands: argument parsing with clear errors, data files, exit
 // policies from flags, a progress bar, colours and number formatting.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { init } from '../tensor/engine.js';
 import { readCluener } from '../data/cluener.js';
 import { readConll } from '../data/conll.js';
 import { readConllu } from '../data/conllu.js';
+import { readUtf8File } from '../data/lines.js';
 import type { Sentence } from '../data/sentence.js';
+import { validateTags, type FileScheme, type SchemeChoice } from '../data/tagscheme.js';
 import type { ExitPolicy } from '../earlyexit/policy.js';
 import type { CopyMode } from '../earlyexit/runner.js';
 import type { EvalResult, Metric } from '../earlyexit/evaluate.js';
@@ -109,12 +112,83 @@ export function checkReadable(file: string, what = 'file'): void {
   if (what === 'file' && statSync(file).isDirectory()) throw new Error(`${file}: is a directory, expected a file`);
 }
 
-/** Sentences of a data file; reader errors already name file and line. */
-export function readData(file: string, format: Format | undefined, column: 'upos' | 'xpos' = 'upos'): Sentence[] {
+function samePath(a: string, b: string): boolean {
+  const real = (p: string): string => (existsSync(p) ? realpathSync(p) : resolve(p));
+  return real(a) === real(b);
+}
+
+/** Refuses an output path that is one of the input files or directories (before any work). */
+export function checkNotInput(output: string, inputs: readonly (string | undefined)[], flag: string): void {
+  for (const input of inputs) {
+    if (input === undefined) continue;
+    const inside = existsSync(input) && statSync(input).isDirectory() && !samePath(output, input) && samePath(dirname(resolve(output)), input);
+    if (samePath(output, input) || inside) throw new UsageError(`--${flag} ${output} is ${inside ? 'inside ' : ''}an input of this command${inside ? ` (${input})` : ''}; refusing to write over it`);
+  }
+}
+
+/**
+ * Checks, before any work, that `file` can be written: its directory exists and is writable, and
+ * the path is not a directory (an existing file is replaced). Errors name the flag.
+ */
+export function checkWritableFile(file: string, flag: string): void {
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir)) throw new Error(`--${flag} ${file}: the directory ${dir} does not exist`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new Error(`--${flag} ${file}: is a directory, expected a file`);
+  try {
+    accessSync(existsSync(file) ? file : dir, constants.W_OK);
+  } catch {
+    throw new Error(`--${flag} ${file}: not writable`);
+  }
+}
+
+/** How data files are read: CoNLL-U tag column, tag scheme check, CoNLL-U words without a tag. */
+export interface DataOptions {
+  column: 'upos' | 'xpos';
+  tagScheme: SchemeChoice;
+  allowMissingTags: boolean;
+}
+
+/** Reading only the words of a labelled file (vocabulary, pretraining): tags are still checked. */
+export const wordsOnly: DataOptions = { column: 'upos', tagScheme: 'auto', allowMissingTags: true };
+
+export const dataFlagOptions = {
+  format: { type: 'string' }, column: { type: 'string' }, 'tag-scheme': { type: 'string' }, 'allow-missing-tags': { type: 'boolean' },
+} as const;
+
+export const dataFlagHelp = `  --format F            conll | conllu | cluener (default: from the extension; .conllu, .json/.jsonl, else conll)
+  --column upos|xpos    CoNLL-U tag column (default upos)
+  --tag-scheme S        bio | iobes | auto: the span scheme every tag must follow (default auto: detected
+                        per file and printed; files without B-/I- tags are plain labels, e.g. POS)
+  --allow-missing-tags  skip CoNLL-U sentences with a word tagged _ (counted) instead of an error`;
+
+export function dataOptionsFromFlags(v: Values): DataOptions {
+  return {
+    column: oneOf(v, 'column', ['upos', 'xpos'] as const, 'upos'),
+    tagScheme: oneOf(v, 'tag-scheme', ['bio', 'iobes', 'auto'] as const, 'auto'),
+    allowMissingTags: v['allow-missing-tags'] === true,
+  };
+}
+
+const schemeNames: Record<FileScheme, string> = { bio: 'BIO', iob1: 'IOB1', bioes: 'IOBES', plain: 'plain labels (no span tags)' };
+
+/**
+ * Sentences of a data file, strictly read: reader errors name file and line; every tag is checked
+ * against the tag scheme, and what was detected or skipped is said on stderr.
+ */
+export function readData(file: string, format: Format | undefined, o: DataOptions): Sentence[] {
   checkReadable(file);
   const f = format ?? guessFormat(file);
-  const sentences = f === 'conll' ? readConll(file) : f === 'conllu' ? readConllu(file, { tag: column }) : readCluener(file);
+  const skipped = { sentences: 0, words: 0 };
+  const sentences = f === 'conll' ? readConll(file)
+    : f === 'conllu' ? readConllu(file, { tag: o.column, missingTags: o.allowMissingTags ? 'skip' : 'error', skipped })
+      : readCluener(file);
+  if (skipped.sentences > 0) process.stderr.write(`${file}: skipped ${skipped.sentences} sentence(s) (${skipped.words} words) with a missing ${o.column.toUpperCase()} tag (--allow-missing-tags)\n`);
   if (sentences.length === 0) throw new Error(`${file}: no sentences found (read as ${f})`);
+  const labelled = sentences.filter((s) => s.labels.length > 0);
+  if (labelled.length > 0) {
+    const scheme = validateTags(labelled, file, o.tagScheme);
+    process.stderr.write(`${file}: tags ${schemeNames[scheme]}${o.tagScheme === 'auto' ? ' (detected)' : ''}\n`);
+  }
   return sentences;
 }
 
@@ -127,7 +201,7 @@ export function readPlainSentences(text: string): string[][] {
 
 export function readTextFile(file: string): string {
   checkReadable(file);
-  return readFileSync(file, 'utf8');
+  return readUtf8File(file);
 }
 
 /** Options shared by every command that runs a policy. */

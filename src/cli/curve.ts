@@ -3,8 +3,8 @@
 import { evaluate, type EvalResult } from '../earlyexit/evaluate.js';
 import type { ExitPolicy } from '../earlyexit/policy.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { type Command, copyFromFlags, num, numList, parse, pct, Progress, required, resultJson , startBackend } from './common.js';
-import { checkpointMetric, dataOptions, loadModel, readEvalData } from './eval.js';
+import { type Command, checkNotInput, checkWritableFile, copyFromFlags, num, numList, parse, pct, Progress, required, resultJson, startBackend, str } from './common.js';
+import { checkGoldLabels, checkpointMetric, dataOptions, loadModel, readEvalData } from './eval.js';
 import { lineChart, type Series } from './svg.js';
 
 const defaultThresholds = [0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7];
@@ -23,7 +23,8 @@ against speedup to PREFIX.svg. One pass over FILE per point.
   --depths LIST         static depths (default every layer 1..L)
   --no-sentee, --no-tokee, --no-static   leave a method out
   --double-upper, --window-skips-halted, --copy output|preNorm   as in eval
-  --format, --column, --metric, --max-sentences, --batch-pieces, --quiet   as in eval
+  --format, --column, --tag-scheme, --allow-missing-tags, --metric, --max-sentences,
+  --batch-pieces, --allow-non-finite, --quiet   as in eval
 `;
 
 export const curveCommand: Command = { name: 'curve', summary: 'sweep thresholds/depths, write score-vs-speedup JSON and SVG', help, run };
@@ -49,9 +50,14 @@ async function run(argv: string[]): Promise<void> {
   const windows = numList(v, 'windows', [1, 2, 3], { int: true, min: 0 });
   const batchPieces = num(v, 'batch-pieces', 2048, { int: true, min: 3 });
   const copy = copyFromFlags(v);
+  for (const ext of ['json', 'svg']) {
+    checkNotInput(`${prefix}.${ext}`, [str(v, 'data'), dir], 'out');
+    checkWritableFile(`${prefix}.${ext}`, 'out');
+  }
   await startBackend(v.quiet === true);
   const { file, sentences } = readEvalData(v);
-  const ckpt = await loadModel(dir);
+  const ckpt = await loadModel(dir, v);
+  checkGoldLabels(sentences, ckpt.labels, file);
   const L = ckpt.model.layers;
   const depths = numList(v, 'depths', Array.from({ length: L }, (_, i) => i + 1), { int: true, min: 1, max: L });
   const metric = checkpointMetric(ckpt, v);

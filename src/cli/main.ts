@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // offramp command line: one file per command; this file only dispatches and reports errors.
-// Exit codes: 0 success, 1 error (bad data, missing file…), 2 usage error (bad flags).
+// Exit codes: 0 success, 1 error (bad data, missing file…), 2 usage error (bad flags),
+// 130 interrupted (Ctrl-C during training). A closed stdout (`offramp tag … | head`) ends quietly with 0.
+import { readFileSync } from 'node:fs';
 import { shutdown } from '../tensor/engine.js';
 import '../index.js';
 import { UsageError, type Command } from './common.js';
@@ -25,7 +27,14 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Environment: OFFRAMP_BACKEND=cpu|webgpu chooses the backend (default cpu); NO_COLOR disables colours.
+Exit codes: 0 done, 1 error (bad data, missing file, refused output), 2 usage error, 130 interrupted.
+offramp --version prints the version.
 `;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
     process.stdout.write(topic ? topic.help : usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`offramp ${version()}\n`);
     return 0;
   }
   const cmd = commands.find((c) => c.name === name);
@@ -57,4 +70,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// The reader of stdout went away (e.g. `| head -1`): nothing more to say, and not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { splitLines } from '../data/lines.js';
 import { buildSequences, type TextDocument } from '../data/mlm.js';
 import type { WordPiece } from '../data/wordpiece.js';
-import { checkReadable, readData } from './common.js';
+import { checkReadable, readData, wordsOnly } from './common.js';
 
 export interface CorpusSource {
   file: string;
@@ -26,7 +26,7 @@ function words(line: string): string[] {
 
 /** Documents of one source; a raw text file's blank lines separate documents. */
 function documents(source: CorpusSource): TextDocument[] {
-  if (source.kind === 'labelled') return [readData(source.file, undefined).map((s) => s.words).filter((w) => w.length > 0)];
+  if (source.kind === 'labelled') return [readData(source.file, undefined, wordsOnly).map((s) => s.words).filter((w) => w.length > 0)];
   checkReadable(source.file);
   const docs: TextDocument[] = [[]];
   for (const line of splitLines(readFileSync(source.file, 'utf8'))) {

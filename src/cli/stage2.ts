@@ -10,10 +10,11 @@ import { describePolicy } from '../earlyexit/policy.js';
 import { officialSelfSampling, trainSelfSampling, type SelfSamplingOptions } from '../earlyexit/selfsampling.js';
 import type { TrainOptions } from '../earlyexit/train.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
+import { RunDir } from '../io/rundir.js';
 import { Rng } from '../tensor/random.js';
 import {
   type Command, copyFromFlags, formats, num, numList, oneOf, parse, pct, policyFromFlags, policyHelpText, policyOptions, Progress,
-  readData, required, str, UsageError, type Format, startBackend,
+  readData, required, str, UsageError, type Format, startBackend, dataFlagOptions, dataOptionsFromFlags,
 } from './common.js';
 import { checkpointMetric, loadModel } from './eval.js';
 
@@ -35,7 +36,8 @@ Data:
   --column upos|xpos    CoNLL-U tag column (default upos)
   --max-sentences N     use only the first N training and dev sentences
   --metric M            auto | f1 | accuracy (default: the checkpoint's)
-  --out DIR             checkpoint directory (required; not the --from directory)
+  --out DIR             checkpoint directory (required; not the --from directory; refused when it
+                        holds files, unless --force)
 
 Self-sampling:
   --windows LIST        full window widths 2k+1 to draw from (default ${officialSelfSampling.windows.join(',')})
@@ -88,7 +90,7 @@ function checkLabels(sentences: readonly Sentence[], file: string, labels: Label
 
 export async function runStage2(argv: string[]): Promise<void> {
   const p = parse(stage2Command, argv, {
-    from: { type: 'string' }, train: { type: 'string' }, dev: { type: 'string' }, format: { type: 'string' }, column: { type: 'string' },
+    from: { type: 'string' }, train: { type: 'string' }, dev: { type: 'string' }, ...dataFlagOptions, force: { type: 'boolean' }, 'allow-non-finite': { type: 'boolean' },
     'max-sentences': { type: 'string' }, metric: { type: 'string' }, out: { type: 'string' },
     windows: { type: 'string' }, thresholds: { type: 'string' }, 'exit-source': { type: 'string' }, 'no-flooding': { type: 'boolean' },
     epochs: { type: 'string' }, lr: { type: 'string' }, 'encoder-lr-ratio': { type: 'string' }, 'weight-decay': { type: 'string' },
@@ -102,7 +104,8 @@ export async function runStage2(argv: string[]): Promise<void> {
   const out = required(v, 'out');
   if (resolve(out) === resolve(from)) throw new UsageError(`--out must differ from --from (${from} holds the stage-1 model the losses are measured against)`);
   const format = str(v, 'format') === undefined ? undefined : oneOf<Format>(v, 'format', formats, 'conll');
-  const column = oneOf(v, 'column', ['upos', 'xpos'] as const, 'upos');
+  const data = dataOptionsFromFlags(v);
+  const column = data.column;
   const maxSentences = num(v, 'max-sentences', undefined, { int: true, min: 1 });
   const windows = numList(v, 'windows', officialSelfSampling.windows, { int: true, min: 1 });
   const even = windows.find((w) => w % 2 === 0);
@@ -123,14 +126,15 @@ export async function runStage2(argv: string[]): Promise<void> {
   policyFromFlags(v, Number.MAX_SAFE_INTEGER, 'tokee'); // flag mistakes first, before any file is read
 
   await startBackend(quiet);
-  const ckpt = await loadModel(from);
+  RunDir.open(out, v.force === true ? 'force' : 'new').release(); // refuse a used --out before the work
+  const ckpt = await loadModel(from, v);
   const { model, tokenizer, labels } = ckpt;
   const policy = policyFromFlags(v, model.layers, 'tokee');
   const cap = <T>(xs: T[]): T[] => (maxSentences === undefined ? xs : xs.slice(0, maxSentences));
-  const train = cap(readData(trainFile, format, column));
+  const train = cap(readData(trainFile, format, data));
   checkLabels(train, trainFile, labels);
   const devFile = str(v, 'dev');
-  const dev = devFile === undefined ? null : cap(readData(devFile, format, column));
+  const dev = devFile === undefined ? null : cap(readData(devFile, format, data));
   const metric = checkpointMetric(ckpt, v) ?? chooseMetric(labels.labels);
   const metricName = metric === 'f1' ? 'dev span F1' : 'dev accuracy';
   const stage1 = stage1Options(ckpt.config.info);

@@ -6,21 +6,24 @@ import { chooseMetric } from '../earlyexit/evaluate.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
 import { labelerFromHf, readHfBert, guessLowercase } from '../io/hf.js';
 import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
-import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, type Format , startBackend } from './common.js';
+import { dirname, resolve } from 'node:path';
+import { RunDir } from '../io/rundir.js';
+import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, checkNotInput, dataFlagHelp, dataFlagOptions, dataOptionsFromFlags, type Format, startBackend } from './common.js';
+import { checkGoldLabels } from './eval.js';
 import { runStage2 } from './stage2.js';
-import { runTraining, stepsPerEpoch } from './trainer.js';
+import { loadResume, runTraining, stepsPerEpoch } from './trainer.js';
 
 const help = `Usage: offramp train --train FILE [--dev FILE] --out DIR [options]
 
 Trains the encoder and every off-ramp jointly (loss Σ_l l·CE_l / Σ_l l). After each epoch the
 full model is scored on --dev; the best epoch's checkpoint is kept in --out (model.safetensors,
-config.json, vocab.txt, labels.txt). Progress goes to stderr, one line per epoch.
+config.json, vocab.txt, labels.txt, with the training state of the last epoch). Progress goes to
+stderr, one line per epoch.
 
 Data:
   --train FILE          training data (required)
   --dev FILE            dev data scored after every epoch (without it the last epoch is kept)
-  --format F            conll | conllu | cluener (default: from the extension; .conllu, .json/.jsonl, else conll)
-  --column upos|xpos    CoNLL-U tag column (default upos)
+${dataFlagHelp}
   --max-sentences N     use only the first N training and dev sentences (quick runs)
   --metric M            auto | f1 | accuracy (default auto: span F1 for B-/I-/O labels, else accuracy)
 
@@ -51,11 +54,20 @@ Optimisation:
   --freeze-encoder-epochs N   train only the off-ramps for the first N epochs (default 0)
   --seed N              (default 1)
 
-  --out DIR             checkpoint directory (required; created if needed)
+  --out DIR             run directory (required; created if needed). Refused when it holds a
+                        checkpoint or any other file, unless:
+  --force               replace what --out holds (the old checkpoint stays until the first new save)
+  --resume              continue the interrupted run in --out where it stopped (weights, optimizer,
+                        epoch, random state); needs the same settings as the run it continues
+  --allow-non-finite    load --init-hf weights with NaN/Infinity (a warning instead of an error)
   --quiet               no progress bar
 
   --stage2 --from DIR   stage 2 instead: self-sampling fine-tuning of the checkpoint in DIR
                         (offramp train --stage2 --help for its options)
+
+Every epoch is saved as one whole checkpoint (DIR/CURRENT names it), so a crash or kill at any
+moment leaves the previous or the new one. One process at a time writes DIR (DIR/.lock). Ctrl-C
+stops after any save under way and says where the last good checkpoint is (exit code 130).
 
 Backend: OFFRAMP_BACKEND=cpu|webgpu (default cpu).
 Example:
@@ -67,7 +79,7 @@ export const trainCommand: Command = { name: 'train', summary: 'train a labeler 
 async function run(argv: string[]): Promise<void> {
   if (argv.includes('--stage2')) return runStage2(argv.filter((a) => a !== '--stage2'));
   const p = parse(trainCommand, argv, {
-    train: { type: 'string' }, dev: { type: 'string' }, format: { type: 'string' }, column: { type: 'string' },
+    train: { type: 'string' }, dev: { type: 'string' }, ...dataFlagOptions,
     'max-sentences': { type: 'string' }, metric: { type: 'string' },
     vocab: { type: 'string' }, 'build-vocab': { type: 'string' }, case: { type: 'string' },
     preset: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
@@ -75,13 +87,14 @@ async function run(argv: string[]): Promise<void> {
     epochs: { type: 'string' }, lr: { type: 'string' }, 'encoder-lr-ratio': { type: 'string' }, 'weight-decay': { type: 'string' },
     'batch-pieces': { type: 'string' }, warmup: { type: 'string' }, schedule: { type: 'string' }, 'freeze-encoder-epochs': { type: 'string' },
     seed: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' },
+    force: { type: 'boolean' }, resume: { type: 'boolean' }, 'allow-non-finite': { type: 'boolean' },
   });
   if (!p) return;
   const v = p.values;
   const trainFile = required(v, 'train');
   const out = required(v, 'out');
   const format = str(v, 'format') === undefined ? undefined : oneOf<Format>(v, 'format', formats, 'conll');
-  const column = oneOf(v, 'column', ['upos', 'xpos'] as const, 'upos');
+  const dataOptions = dataOptionsFromFlags(v);
   const maxSentences = num(v, 'max-sentences', undefined, { int: true, min: 1 });
   const caseFlag = oneOf(v, 'case', ['auto', 'cased', 'uncased'] as const, 'auto');
   const hfDir = str(v, 'init-hf');
@@ -117,66 +130,105 @@ async function run(argv: string[]): Promise<void> {
   };
   if (shape && shape.hidden % shape.heads !== 0) throw new UsageError(`--hidden ${shape.hidden} is not divisible by --heads ${shape.heads}`);
   if (v.vocab !== undefined) checkReadable(str(v, 'vocab')!);
-
-  await startBackend(v.quiet === true);
-  const cap = <T>(xs: T[]): T[] => (maxSentences === undefined ? xs : xs.slice(0, maxSentences));
-  const train = cap(readData(trainFile, format, column));
-  const devFile = str(v, 'dev');
-  const dev = devFile === undefined ? null : cap(readData(devFile, format, column));
-  const labels = LabelSet.fromSentences(train);
-  if (labels.size < 2) throw new Error(`${trainFile}: found ${labels.size} distinct label(s); a labeler needs at least 2`);
-  const metric = metricFlag ?? chooseMetric(labels.labels);
-
-  let tokenizer: WordPiece;
-  let model: EarlyExitModel;
-  let origin: string;
-  if (hfDir !== undefined) {
-    const hf = await readHfBert(hfDir, { lowercase: caseFlag === 'auto' ? undefined : caseFlag === 'uncased', dropout });
-    tokenizer = hf.tokenizer;
-    model = labelerFromHf(hf, labels.size, offRampDropout, seed);
-    origin = `Hugging Face ${hfDir} (${hf.lowercase ? 'uncased' : 'cased'}, from ${hf.caseSource}; skipped ${hf.skipped.length} unused tensors)`;
-  } else {
-    if (v.vocab !== undefined) {
-      const file = str(v, 'vocab')!;
-      const vocab = readVocabFile(file);
-      tokenizer = new WordPiece(vocab, { lowercase: caseFlag === 'auto' ? guessLowercase(vocab) : caseFlag === 'uncased' }, file);
-    } else {
-      const lowercase = caseFlag === 'uncased';
-      const counts = new WordCounts(lowercase);
-      for (const sentence of train) counts.addWords(sentence.words);
-      const { tokens } = trainWordPiece(counts.counts, { vocabSize: buildVocabSize, minFrequency: 2 });
-      tokenizer = new WordPiece(tokens, { lowercase }, 'learned vocabulary');
-    }
-    let bert: BertConfig;
-    if (shape) {
-      bert = { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden };
-    } else {
-      bert = preset(presetName, tokenizer.size);
-    }
-    if (maxPositions !== undefined) bert.maxPositions = maxPositions;
-    if (dropout !== undefined) bert.dropout = dropout;
-    model = new EarlyExitModel({ bert, numLabels: labels.size, offRampDropout }, seed);
-    origin = `from scratch, vocabulary ${tokenizer.size} tokens (${tokenizer.lowercase ? 'uncased' : 'cased'})`;
+  if (v.force === true && v.resume === true) throw new UsageError('give --force or --resume, not both');
+  const inputs = [trainFile, str(v, 'dev'), str(v, 'vocab'), hfDir].filter((f): f is string => f !== undefined);
+  checkNotInput(out, inputs, 'out');
+  for (const input of inputs) {
+    if (resolve(dirname(input)) === resolve(out)) throw new UsageError(`--out ${out} holds the input ${input}; use a directory of its own for the run`);
   }
-  const steps = stepsPerEpoch(train, tokenizer, batchPieces) * epochs;
-  const warmup = warmupFlag ?? Math.round(0.1 * steps);
-  const b = model.cfg.bert;
-  process.stderr.write(
-    `train: ${train.length} sentences${dev ? `, dev: ${dev.length}` : ''}; ${labels.size} labels; metric ${metric}\n` +
-      `model: L=${b.layers} H=${b.hidden} heads=${b.heads} F=${b.ffn}, ${origin}\n` +
-      `optim: ${epochs} epochs × ${steps / epochs} steps, lr ${lr} (encoder ×${encoderLrRatio}), warmup ${warmup}, ${schedule}\n`,
-  );
-  const outcome = await runTraining({
-    model, tokenizer, labels, train, dev, metric, batchPieces, out,
-    options: { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed },
-    info: {
-      trainedBy: 'offramp train',
-      train: trainFile, dev: devFile ?? null, format: format ?? 'auto', column, maxSentences: maxSentences ?? null,
-      options: { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed, batchPieces, initHf: hfDir ?? null },
-    },
-    quiet: v.quiet === true,
-  });
-  const best = outcome.bestDev === null ? `epoch ${outcome.bestEpoch}` : `epoch ${outcome.bestEpoch} (dev ${metric === 'f1' ? 'span F1' : 'accuracy'} ${pct(outcome.bestDev)})`;
-  process.stdout.write(`best: ${best}, saved in ${out}\n`);
-  model.dispose();
+  // What the run depends on: a resumed run must be started with the same values.
+  const settings = Object.fromEntries(Object.entries(v).filter(([k]) => !['out', 'force', 'resume', 'quiet', 'allow-non-finite'].includes(k)));
+
+  // The output directory is checked and locked before any work, and stays locked until the end.
+  const runDir = RunDir.open(out, v.force === true ? 'force' : v.resume === true ? 'resume' : 'new');
+  try {
+    if (runDir.cleaned.length > 0) process.stderr.write(`${out}: removed ${runDir.cleaned.length} leftover(s) of an interrupted save\n`);
+    if (runDir.lock.replaced) process.stderr.write(`${out}: took over the stale lock of pid ${runDir.lock.replaced.pid} (no longer running)\n`);
+    await train(runDir);
+  } finally {
+    runDir.release();
+  }
+
+  async function train(run: RunDir): Promise<void> {
+    await startBackend(v.quiet === true);
+    const cap = <T>(xs: T[]): T[] => (maxSentences === undefined ? xs : xs.slice(0, maxSentences));
+    const train = cap(readData(trainFile, format, dataOptions));
+    const devFile = str(v, 'dev');
+    const dev = devFile === undefined ? null : cap(readData(devFile, format, dataOptions));
+    const labels = LabelSet.fromSentences(train);
+    if (labels.size < 2) throw new Error(`${trainFile}: found ${labels.size} distinct label(s); a labeler needs at least 2`);
+    if (dev !== null) checkGoldLabels(dev, labels, devFile!);
+    const metric = metricFlag ?? chooseMetric(labels.labels);
+
+    let tokenizer: WordPiece;
+    let model: EarlyExitModel;
+    let origin: string;
+    const resumed = v.resume === true ? await loadResume(run, settings) : null;
+    if (resumed !== null) {
+      const c = resumed.checkpoint;
+      if (c.labels.labels.join(' ') !== labels.labels.join(' ')) {
+        c.model.dispose();
+        throw new Error(`${trainFile}: its labels [${labels.labels.join(' ')}] differ from the resumed run's [${c.labels.labels.join(' ')}]; did the data change?`);
+      }
+      tokenizer = c.tokenizer;
+      model = c.model;
+      origin = `resumed from ${out} after epoch ${resumed.state.epochs}`;
+    } else if (hfDir !== undefined) {
+      const hf = await readHfBert(hfDir, { lowercase: caseFlag === 'auto' ? undefined : caseFlag === 'uncased', dropout });
+      tokenizer = hf.tokenizer;
+      const warnings: string[] = [];
+      model = labelerFromHf(hf, labels.size, offRampDropout, seed, v['allow-non-finite'] === true ? 'warn' : 'error', warnings);
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      origin = `Hugging Face ${hfDir} (${hf.lowercase ? 'uncased' : 'cased'}, from ${hf.caseSource}; skipped ${hf.skipped.length} unused tensors)`;
+    } else {
+      if (v.vocab !== undefined) {
+        const file = str(v, 'vocab')!;
+        const vocab = readVocabFile(file);
+        tokenizer = new WordPiece(vocab, { lowercase: caseFlag === 'auto' ? guessLowercase(vocab) : caseFlag === 'uncased' }, file);
+      } else {
+        const lowercase = caseFlag === 'uncased';
+        const counts = new WordCounts(lowercase);
+        for (const sentence of train) counts.addWords(sentence.words);
+        const { tokens } = trainWordPiece(counts.counts, { vocabSize: buildVocabSize, minFrequency: 2 });
+        tokenizer = new WordPiece(tokens, { lowercase }, 'learned vocabulary');
+      }
+      let bert: BertConfig;
+      if (shape) {
+        bert = { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden };
+      } else {
+        bert = preset(presetName, tokenizer.size);
+      }
+      if (maxPositions !== undefined) bert.maxPositions = maxPositions;
+      if (dropout !== undefined) bert.dropout = dropout;
+      model = new EarlyExitModel({ bert, numLabels: labels.size, offRampDropout }, seed);
+      origin = `from scratch, vocabulary ${tokenizer.size} tokens (${tokenizer.lowercase ? 'uncased' : 'cased'})`;
+    }
+    const steps = stepsPerEpoch(train, tokenizer, batchPieces) * epochs;
+    const warmup = warmupFlag ?? Math.round(0.1 * steps);
+    const b = model.cfg.bert;
+    process.stderr.write(
+      `train: ${train.length} sentences${dev ? `, dev: ${dev.length}` : ''}; ${labels.size} labels; metric ${metric}\n` +
+        `model: L=${b.layers} H=${b.hidden} heads=${b.heads} F=${b.ffn}, ${origin}\n` +
+        `optim: ${epochs} epochs × ${steps / epochs} steps, lr ${lr} (encoder ×${encoderLrRatio}), warmup ${warmup}, ${schedule}\n`,
+    );
+    if (resumed !== null && resumed.state.epochs >= epochs) {
+      process.stderr.write(`${out}: the run already completed its ${epochs} epochs; nothing to do\n`);
+      process.stdout.write(`best: epoch ${String(resumed.state.progress.bestEpoch)}, saved in ${out}\n`);
+      model.dispose();
+      return;
+    }
+    const outcome = await runTraining({
+      model, tokenizer, labels, train, dev, metric, batchPieces, run, settings, resume: resumed, pretrained: hfDir !== undefined,
+      options: { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed },
+      info: {
+        trainedBy: 'offramp train',
+        train: trainFile, dev: devFile ?? null, format: format ?? 'auto', column: dataOptions.column, tagScheme: dataOptions.tagScheme, maxSentences: maxSentences ?? null,
+        options: { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed, batchPieces, initHf: hfDir ?? null },
+      },
+      quiet: v.quiet === true,
+    });
+    const best = outcome.bestDev === null ? `epoch ${outcome.bestEpoch}` : `epoch ${outcome.bestEpoch} (dev ${metric === 'f1' ? 'span F1' : 'accuracy'} ${pct(outcome.bestDev)})`;
+    process.stdout.write(`best: ${best}, saved in ${out}\n`);
+    model.dispose();
+  }
 }

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { splitLines } from '../data/lines.js';
 import { writeVocabFile } from '../data/vocab.js';
 import { coverage, trainWordPiece, WordCounts } from '../data/wordpiece-trainer.js';
-import { type Command, type Format, formats, num, oneOf, parse, pct, Progress, readData, readTextFile, required, UsageError } from './common.js';
+import { type Command, type Format, formats, num, oneOf, parse, pct, Progress, readData, readTextFile, required, UsageError, wordsOnly } from './common.js';
 
 const help = `Usage: offramp vocab --out FILE [options] [--text FILE]... [FILE...]
 
@@ -72,7 +72,7 @@ async function run(argv: string[]): Promise<void> {
   }
   for (const file of p.positionals) {
     const before = counts.total;
-    for (const sentence of readData(file, format)) counts.addWords(sentence.words);
+    for (const sentence of readData(file, format, wordsOnly)) counts.addWords(sentence.words);
     process.stderr.write(`vocab: ${file}: ${counts.total - before} words\n`);
   }
   if (counts.total === 0) throw new Error('no words in the input');

@@ -1,9 +1,10 @@
 // CoNLL column files: one word per line, columns separated by spaces or tabs, word first,
-// tag last, sentences separated by blank (or whitespace-only) lines.
+// tag last, sentences separated by blank (or whitespace-only) lines. Every word line of a file has
+// the same number of columns (a line with another count is an error: a stray chunk tag in the tag
+// column would otherwise become a label).
 // Skipped: `-DOCSTART-` lines (document boundaries) and Twitter-2017's `IMGID:<n>` lines.
-import { readFileSync } from 'node:fs';
 import type { Sentence } from './sentence.js';
-import { splitLines } from './lines.js';
+import { readUtf8File, splitLines } from './lines.js';
 
 export interface ConllOptions {
   /** Fewest columns a word line may have (word and tag); default 2. */
@@ -11,16 +12,18 @@ export interface ConllOptions {
 }
 
 export function readConll(path: string, opts: ConllOptions = {}): Sentence[] {
-  return parseConll(readFileSync(path, 'utf8'), path, opts);
+  return parseConll(readUtf8File(path), path, opts);
 }
 
 export function parseConll(text: string, fileName: string, opts: ConllOptions = {}): Sentence[] {
   const minColumns = opts.minColumns ?? 2;
   const sentences: Sentence[] = [];
-  let current: Sentence = { words: [], labels: [] };
+  let current: Sentence = { words: [], labels: [], lines: [] };
+  let columnCount = 0;
+  let columnLine = 0;
   const flush = (): void => {
     if (current.words.length > 0) sentences.push(current);
-    current = { words: [], labels: [] };
+    current = { words: [], labels: [], lines: [] };
   };
   splitLines(text).forEach((line, i) => {
     if (line.trim() === '') return flush();
@@ -28,11 +31,19 @@ export function parseConll(text: string, fileName: string, opts: ConllOptions = 
     const columns = line.replace(/^[ \t]+|[ \t]+$/g, '').split(/[ \t]+/);
     if (columns[0] === '-DOCSTART-') return;
     if (columns.length === 1 && columns[0]!.startsWith('IMGID:')) return;
+    const where = `${fileName}:${i + 1}`;
     if (columns.length < minColumns) {
-      throw new Error(`${fileName}:${i + 1}: expected at least ${minColumns} columns, got ${columns.length}: ${JSON.stringify(line)}`);
+      throw new Error(`${where}: expected at least ${minColumns} columns, got ${columns.length}: ${JSON.stringify(line)}`);
+    }
+    if (columnCount === 0) {
+      columnCount = columns.length;
+      columnLine = i + 1;
+    } else if (columns.length !== columnCount) {
+      throw new Error(`${where}: ${columns.length} columns, but line ${columnLine} has ${columnCount} (every word line needs the same columns, tag last): ${JSON.stringify(line)}`);
     }
     current.words.push(columns[0]!);
     current.labels.push(columns[columns.length - 1]!);
+    current.lines!.push(i + 1);
   });
   flush();
   return sentences;

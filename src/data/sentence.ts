@@ -4,6 +4,8 @@ export interface Sentence {
   words: string[];
   /** One label per word; empty for an unlabelled source (e.g. CLUENER test.json). */
   labels: string[];
+  /** the 1-based line of the file each word came from (readers set it, for error messages) */
+  lines?: number[];
 }
 
 export function isLabelled(sentence: Sentence): boolean {

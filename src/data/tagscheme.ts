@@ -86,3 +86,53 @@ export function spansToTags(spans: readonly Span[], length: number, scheme: TagS
 export function convertTags(tags: readonly string[], from: TagScheme, to: TagScheme): string[] {
   return spansToTags(tagsToSpans(tags, from), tags.length, to);
 }
+
+/** --tag-scheme: which span scheme a file's tags must follow; auto detects it (or plain labels, e.g. POS). */
+export type SchemeChoice = 'bio' | 'iobes' | 'auto';
+/** A file's tags as validated: a span scheme, or plain labels (no B-/I- tags at all). */
+export type FileScheme = 'bio' | 'iob1' | 'bioes' | 'plain';
+
+/** Looks like a span tag, in any case, with any one-letter prefix (so X-PER and b-misc are caught). */
+const spanLike = /^[A-Za-z]-/;
+
+/**
+ * Checks every tag of a file against a span scheme and returns the scheme. 'auto': plain labels when
+ * no tag looks like a span tag (X-…), else IOBES when S-/E- tags occur, else BIO, or IOB1 when an
+ * I- tag starts an entity. An invalid tag or sequence is an Error naming file, line and tag.
+ */
+export function validateTags(sentences: readonly { labels: readonly string[]; lines?: readonly number[] }[], file: string, choice: SchemeChoice): FileScheme {
+  let spanTags = false;
+  let singleOrEnd = false;
+  let iob1 = false;
+  for (const s of sentences) {
+    s.labels.forEach((tag, i) => {
+      if (spanLike.test(tag)) spanTags = true;
+      if (/^[SE]-./.test(tag)) singleOrEnd = true;
+      if (/^I-./.test(tag) && (i === 0 || s.labels[i - 1]!.slice(2) !== tag.slice(2) || s.labels[i - 1] === 'O')) iob1 = true;
+    });
+  }
+  if (choice === 'auto' && !spanTags) return 'plain';
+  const scheme: FileScheme = choice === 'iobes' || (choice === 'auto' && singleOrEnd) ? 'bioes' : choice === 'auto' && iob1 ? 'iob1' : 'bio';
+  const name = scheme === 'bioes' ? 'IOBES' : scheme.toUpperCase();
+  const valid = scheme === 'bioes' ? /^(O|[BIES]-\S+)$/ : /^(O|[BI]-\S+)$/;
+  const form = scheme === 'bioes' ? 'O, B-TYPE, I-TYPE, E-TYPE or S-TYPE' : 'O, B-TYPE or I-TYPE';
+  for (const s of sentences) {
+    const at = (i: number): string => `${file}:${s.lines?.[i] ?? '?'}`;
+    s.labels.forEach((tag, i) => {
+      if (!valid.test(tag)) throw new Error(`${at(i)}: tag ${JSON.stringify(tag)} is not a ${name} tag (${form}${choice === 'auto' ? `; ${name} was detected from the file's other tags` : ''})`);
+      const previous = i > 0 ? s.labels[i - 1]! : 'O';
+      const continues = previous !== 'O' && previous.slice(2) === tag.slice(2) && /^[BI]-/.test(previous);
+      if (scheme === 'bio' && tag.startsWith('I-') && !continues) {
+        throw new Error(`${at(i)}: ${JSON.stringify(tag)} after ${JSON.stringify(previous)}: in BIO an entity starts with B- (IOB1 data? use --tag-scheme auto)`);
+      }
+      if (scheme === 'bioes') {
+        if (/^[IE]-/.test(tag) && !continues) throw new Error(`${at(i)}: ${JSON.stringify(tag)} after ${JSON.stringify(previous)}: in IOBES I-/E- continue a B- or I- of the same type`);
+        const next = s.labels[i + 1];
+        if (/^[BI]-/.test(tag) && !(next !== undefined && /^[IE]-/.test(next) && next.slice(2) === tag.slice(2))) {
+          throw new Error(`${at(i)}: ${JSON.stringify(tag)} is followed by ${JSON.stringify(next ?? 'the end of the sentence')}: in IOBES an entity ends with E- (or is a single S-)`);
+        }
+      }
+    });
+  }
+  return scheme;
+}

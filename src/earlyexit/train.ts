@@ -43,8 +43,28 @@ export interface TrainHooks {
   /** batches of one epoch, in the order to train on (shuffle with the given rng) */
   batches(epoch: number, rng: Rng): PackedBatch[];
   onStep?(info: StepInfo): void;
-  /** end of an epoch (dev evaluation, checkpointing) */
-  onEpoch?(epoch: number): Promise<void> | void;
+  /** end of an epoch (dev evaluation, checkpointing; `loop` is what a resumable save needs) */
+  onEpoch?(epoch: number, loop: LoopState): Promise<void> | void;
+  /** continue a saved run instead of starting at epoch 0 */
+  resume?: LoopResume;
+}
+
+/** The loop's state at the end of an epoch: with the weights, enough to continue the run exactly. */
+export interface LoopState {
+  optimizer: AdamW;
+  rng: Rng;
+  /** steps done so far (the schedule's position) */
+  step: number;
+  totalSteps: number;
+}
+
+/** Where a resumed run starts: after `epochs` completed epochs, with the saved optimizer and rng. */
+export interface LoopResume {
+  epochs: number;
+  step: number;
+  totalSteps: number;
+  rng: readonly number[];
+  restoreOptimizer(optimizer: AdamW): void;
 }
 
 function noDecay(name: string): boolean {
@@ -64,7 +84,7 @@ export function paramGroups(model: EarlyExitModel, o: TrainOptions): ParamGroup[
   ].filter((g) => g.params.length > 0);
 }
 
-/** Train with the joint loss; returns the mean loss of each epoch. */
+/** Train with the joint loss; returns the mean loss of each epoch run (a resumed run: from where it continued). */
 export function trainJoint(model: EarlyExitModel, hooks: TrainHooks, opts: Partial<TrainOptions> = {}): Promise<number[]> {
   return trainLoop(model, hooks, (batch, rng) => model.jointLoss(batch, rng), opts);
 }
@@ -78,20 +98,24 @@ export type BatchLoss = (batch: PackedBatch, rng: Rng) => Tensor;
  */
 export async function trainLoop(model: EarlyExitModel, hooks: TrainHooks, batchLoss: BatchLoss, opts: Partial<TrainOptions> = {}, before?: (batch: PackedBatch) => Promise<void>): Promise<number[]> {
   const o = { ...defaultTrainOptions, ...opts };
-  const rng = new Rng(o.seed);
+  const resume = hooks.resume;
+  // A resumed run gets the rng exactly as it was after its last epoch, so it continues bit for bit.
+  const rng = resume ? Rng.fromState(resume.rng) : new Rng(o.seed);
   const groups = paramGroups(model, o);
   const optim = new AdamW(groups);
   const epochBatches = (e: number) => hooks.batches(e, rng.fork());
-  const perEpoch = epochBatches(0);
-  const totalSteps = perEpoch.length * o.epochs;
+  const first = resume ? resume.epochs : 0;
+  const firstBatches = first < o.epochs ? epochBatches(first) : [];
+  const totalSteps = resume ? resume.totalSteps : firstBatches.length * o.epochs;
   const encoderParams = model.parameters().filter((p) => p.name.startsWith('bert.'));
   const epochLosses: number[] = [];
-  let step = 0;
+  let step = resume ? resume.step : 0;
   try {
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
+    resume?.restoreOptimizer(optim);
+    for (let epoch = first; epoch < o.epochs; epoch++) {
       const frozen = epoch < o.freezeEncoderEpochs;
       for (const p of encoderParams) p.requiresGrad = !frozen;
-      const batches = epoch === 0 ? perEpoch : epochBatches(epoch);
+      const batches = epoch === first ? firstBatches : epochBatches(epoch);
       let sum = 0;
       for (const batch of batches) {
         const factor = o.schedule === 'linear' ? linearWarmupDecay(step, o.warmup, totalSteps) : warmupSqrtDecay(step, o.warmup, totalSteps);
@@ -112,7 +136,7 @@ export async function trainLoop(model: EarlyExitModel, hooks: TrainHooks, batchL
         hooks.onStep?.({ epoch, step, totalSteps, loss: value, tokens: batch.ids.length });
       }
       epochLosses.push(sum / Math.max(1, batches.length));
-      await hooks.onEpoch?.(epoch);
+      await hooks.onEpoch?.(epoch, { optimizer: optim, rng, step, totalSteps });
     }
   } finally {
     for (const p of encoderParams) p.requiresGrad = true;

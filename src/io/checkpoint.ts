@@ -3,9 +3,10 @@
 //   config.json        BertConfig, numLabels, off-ramp dropout, tokenizer case, free-form training info
 //   vocab.txt          the WordPiece vocabulary, one token per line
 //   labels.txt         the label set, one label per line (id = line index)
-// Every file is written atomically (temporary file, fsync, rename). config.json is written last and
-// carries a random id that model.safetensors also holds in its metadata, so a directory caught
-// half-way through an overwrite is detected on load instead of silently mixing two models.
+// saveCheckpoint switches these files in as a whole (a run directory, see rundir.ts: DIR/CURRENT
+// names the checkpoint subdirectory); loaders follow CURRENT and also read a directory holding the
+// four files at its top (older offramp). config.json carries a random id that model.safetensors
+// also holds in its metadata, so files of two different saves are detected instead of mixed.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -16,6 +17,8 @@ import type { BertConfig } from '../nn/bert.js';
 import type { ParamStore } from '../nn/module.js';
 import { EarlyExitModel, type LabelerConfig } from '../earlyexit/model.js';
 import { writeFileAtomic } from './atomic.js';
+import { checkFinite, type NonFinitePolicy } from './finite.js';
+import { resolveCheckpoint, RunDir } from './rundir.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor, type TensorToWrite } from './safetensors.js';
 
 export const checkpointFormat = 'offramp-labeler';
@@ -40,7 +43,14 @@ export interface Checkpoint {
   config: CheckpointConfig;
   /** tensors in model.safetensors that the model has no parameter for (ignored) */
   extraTensors: string[];
+  /** the directory the files were read from (DIR itself, or the checkpoint DIR/CURRENT names) */
+  dir: string;
+  /** non-finite tensors loaded anyway (nonFinite: 'warn') */
+  warnings: string[];
 }
+
+/** The files a labeler checkpoint consists of. */
+export const checkpointFiles = ['model.safetensors', 'config.json', 'vocab.txt', 'labels.txt'] as const;
 
 function linesFile(lines: readonly string[], what: string): string {
   for (const line of lines) {
@@ -60,8 +70,31 @@ export async function paramsToHost(store: ParamStore): Promise<Map<string, Tenso
   return out;
 }
 
-/** Saves model, tokenizer and label set into `dir` (created if needed; existing files are replaced). */
+/**
+ * Saves model, tokenizer and label set as the new checkpoint of run directory `dir` (created if
+ * needed; the checkpoint it held is replaced as a whole). Takes dir's lock while it writes.
+ */
 export async function saveCheckpoint(
+  dir: string,
+  model: EarlyExitModel,
+  tokenizer: WordPiece,
+  labels: LabelSet,
+  info: Record<string, unknown> = {},
+): Promise<CheckpointConfig> {
+  const run = RunDir.open(dir, 'force');
+  try {
+    let config: CheckpointConfig | undefined;
+    await run.commit(async (staging) => {
+      config = await writeCheckpointFiles(staging, model, tokenizer, labels, info);
+    });
+    return config!;
+  } finally {
+    run.release();
+  }
+}
+
+/** Writes the checkpoint files into `dir` as they are (a RunDir commit makes them atomic as a whole). */
+export async function writeCheckpointFiles(
   dir: string,
   model: EarlyExitModel,
   tokenizer: WordPiece,
@@ -84,18 +117,23 @@ export async function saveCheckpoint(
     lowercase: tokenizer.lowercase,
     info,
   };
-  await writeSafetensors(join(dir, 'model.safetensors'), await paramsToHost(model.store), { format: checkpointFormat, checkpoint_id: id });
+  await writeWeights(join(dir, 'model.safetensors'), model, id);
   await writeFileAtomic(join(dir, 'vocab.txt'), linesFile(tokenizer.vocab, 'vocabulary token'));
   await writeFileAtomic(join(dir, 'labels.txt'), linesFile(labels.labels, 'label'));
   await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   return config;
 }
 
+/** The model's weights as a safetensors file that belongs to the checkpoint whose config.json has `id`. */
+export async function writeWeights(path: string, model: EarlyExitModel, id: string): Promise<void> {
+  await writeSafetensors(path, await paramsToHost(model.store), { format: checkpointFormat, checkpoint_id: id });
+}
+
 /**
  * Copies `tensors` into the store's parameters. Every parameter must be present with its exact
  * shape (the error names the tensor); returns the tensor names the store has no parameter for.
  */
-export function loadParams(store: ParamStore, tensors: ReadonlyMap<string, SafetensorsTensor>, file: string): string[] {
+export function loadParams(store: ParamStore, tensors: ReadonlyMap<string, SafetensorsTensor>, file: string, nonFinite: NonFinitePolicy = 'error', warnings: string[] = []): string[] {
   const missing = [...store.params.keys()].filter((name) => !tensors.has(name));
   if (missing.length > 0) {
     const shown = missing.slice(0, 5).map((n) => `'${n}'`).join(', ');
@@ -107,6 +145,7 @@ export function loadParams(store: ParamStore, tensors: ReadonlyMap<string, Safet
       throw new Error(`${file}: tensor '${name}' has shape [${t.shape.join(', ')}], the model expects [${param.shape.join(', ')}]`);
     }
     if (!(t.data instanceof Float32Array)) throw new Error(`${file}: tensor '${name}' has integer dtype ${t.dtype}, expected a float`);
+    checkFinite(t.data, name, file, nonFinite, warnings);
     store.set(name, t.data, t.shape);
   }
   return [...tensors.keys()].filter((name) => !store.params.has(name));
@@ -174,7 +213,7 @@ async function readText(path: string): Promise<string> {
 /** Reads only config.json (cheap: no weights). */
 export async function readCheckpointConfig(dir: string): Promise<CheckpointConfig> {
   if (!existsSync(dir)) throw new Error(`${dir}: no such checkpoint directory`);
-  const path = join(dir, 'config.json');
+  const path = join(resolveCheckpoint(dir), 'config.json');
   const text = await readText(path);
   let json: unknown;
   try {
@@ -185,8 +224,17 @@ export async function readCheckpointConfig(dir: string): Promise<CheckpointConfi
   return parseCheckpointConfig(json, path);
 }
 
-/** Loads a checkpoint written by saveCheckpoint. */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+export interface LoadOptions {
+  /** non-finite weights: an error (default) or a warning in Checkpoint.warnings */
+  nonFinite?: NonFinitePolicy;
+  /** the weights file inside the checkpoint (a training state's last epoch; default model.safetensors) */
+  weights?: string;
+}
+
+/** Loads a checkpoint written by saveCheckpoint (or a run directory's current checkpoint). */
+export async function loadCheckpoint(runOrCheckpointDir: string, opts: LoadOptions = {}): Promise<Checkpoint> {
+  if (!existsSync(runOrCheckpointDir)) throw new Error(`${runOrCheckpointDir}: no such checkpoint directory`);
+  const dir = resolveCheckpoint(runOrCheckpointDir);
   const config = await readCheckpointConfig(dir);
   const { labeler } = config;
   const vocabPath = join(dir, 'vocab.txt');
@@ -204,16 +252,17 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     throw new Error(`${labelsPath}: labels must be distinct and sorted (as offramp writes them)`);
   }
   if (labels.size !== labeler.numLabels) throw new Error(`${labelsPath}: ${labels.size} labels, but config.json says numLabels ${labeler.numLabels}`);
-  const weightsPath = join(dir, 'model.safetensors');
+  const weightsPath = join(dir, opts.weights ?? 'model.safetensors');
   if (!existsSync(weightsPath)) throw new Error(`${weightsPath}: cannot read (no such file)`);
   const st = await readSafetensors(weightsPath);
   if (st.metadata.checkpoint_id !== undefined && st.metadata.checkpoint_id !== config.id) {
-    throw new Error(`${dir}: model.safetensors (id ${st.metadata.checkpoint_id}) and config.json (id ${config.id}) come from different saves; was the directory being written?`);
+    throw new Error(`${dir}: ${opts.weights ?? 'model.safetensors'} (id ${st.metadata.checkpoint_id}) and config.json (id ${config.id}) come from different saves; was the directory being written?`);
   }
   const model = new EarlyExitModel(labeler, 0);
   try {
-    const extraTensors = loadParams(model.store, st.tensors, weightsPath);
-    return { model, tokenizer, labels, config, extraTensors };
+    const warnings: string[] = [];
+    const extraTensors = loadParams(model.store, st.tensors, weightsPath, opts.nonFinite, warnings);
+    return { model, tokenizer, labels, config, extraTensors, dir, warnings };
   } catch (err) {
     model.dispose();
     throw err;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { readVocabFile, WordPiece } from '../data/wordpiece.js';
 import type { BertConfig } from '../nn/bert.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
+import { checkFinite, type NonFinitePolicy } from './finite.js';
 import { readSafetensors, type SafetensorsTensor } from './safetensors.js';
 
 export type CaseSource = 'flag' | 'tokenizer_config.json' | 'vocabulary';
@@ -171,9 +172,9 @@ export async function readHfBert(dir: string, opts: HfOptions = {}): Promise<HfB
 
 /**
  * A new labeler whose encoder comes from `hf` and whose off-ramps are freshly initialised (seeded).
- * Every encoder parameter must be in the file with its shape; the error names the file's tensor.
+ * Every encoder parameter must be in the file with its shape and finite values; errors name the file's tensor.
  */
-export function labelerFromHf(hf: HfBert, numLabels: number, offRampDropout: number, seed: number): EarlyExitModel {
+export function labelerFromHf(hf: HfBert, numLabels: number, offRampDropout: number, seed: number, nonFinite: NonFinitePolicy = 'error', warnings: string[] = []): EarlyExitModel {
   const model = new EarlyExitModel({ bert: hf.config, numLabels, offRampDropout }, seed);
   const weightsPath = join(hf.dir, 'model.safetensors');
   const fileName = (ours: string): string => [...hf.renamed].find(([, v]) => v === ours)?.[0] ?? ours;
@@ -186,6 +187,7 @@ export function labelerFromHf(hf: HfBert, numLabels: number, offRampDropout: num
         throw new Error(`${weightsPath}: tensor '${fileName(name)}' has shape [${t.shape.join(', ')}], config.json implies [${param.shape.join(', ')}]`);
       }
       if (!(t.data instanceof Float32Array)) throw new Error(`${weightsPath}: tensor '${fileName(name)}' has integer dtype ${t.dtype}`);
+      checkFinite(t.data, fileName(name), weightsPath, nonFinite, warnings);
       model.store.set(name, t.data, t.shape);
     }
   } catch (err) {

@@ -16,6 +16,21 @@ export class Rng {
     }
   }
 
+  /** The four state words, to save a run and continue it later (see fromState). */
+  state(): number[] {
+    return [...this.s];
+  }
+
+  /** An Rng that continues exactly where the one whose state() was saved stopped. */
+  static fromState(words: readonly number[]): Rng {
+    if (words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+      throw new Error(`Rng.fromState: expected four 32-bit words, not all zero, got ${JSON.stringify(words)}`);
+    }
+    const rng = new Rng(0);
+    rng.s.set(words);
+    return rng;
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const s = this.s;

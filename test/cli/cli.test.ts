@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeSyntheticTask, type Sentence } from '../../src/data/index.js';
+import { resolveCheckpoint } from '../../src/io/rundir.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const commands = ['train', 'eval', 'curve', 'calibrate', 'tag', 'demo'];
@@ -72,8 +73,8 @@ test('train → eval → calibrate → curve → tag on tiny generated data', ()
   assert.match(tr.stderr, /epoch 1\/2 {2}loss [\d.]+ {2}dev span F1 [\d.]+/);
   assert.match(tr.stderr, /epoch 2\/2/);
   assert.match(tr.stdout, /best: epoch [12]/);
-  for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'labels.txt']) assert.ok(existsSync(join(modelDir, f)), f);
-  const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
+  for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'labels.txt', 'trainstate.json']) assert.ok(existsSync(join(resolveCheckpoint(modelDir), f)), f);
+  const config = JSON.parse(readFileSync(join(resolveCheckpoint(modelDir), 'config.json'), 'utf8'));
   assert.equal(config.labeler.bert.layers, 3);
   assert.equal(config.info.metric, 'f1');
 
@@ -134,7 +135,7 @@ test('bad input: non-zero exit and a message naming the file and line', () => {
   const r = offramp(['train', '--train', bad, '--out', join(dir, 'never')]);
   assert.equal(r.code, 1);
   assert.ok(r.stderr.includes(`${bad}:3: expected at least 2 columns`), r.stderr);
-  assert.ok(!existsSync(join(dir, 'never', 'config.json')));
+  assert.ok(!existsSync(join(dir, 'never')), 'the run directory it created is removed when nothing was saved');
 
   const missing = offramp(['eval', '--model', join(dir, 'nope'), '--data', devFile]);
   assert.equal(missing.code, 1);

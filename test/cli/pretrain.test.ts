@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readHfBert } from '../../src/io/hf.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/random.js';
+import { resolveCheckpoint } from '../../src/io/rundir.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -82,7 +83,7 @@ test('pretrain saves a Hugging Face BERT directory that train --init-hf loads, c
   const r = offramp(['train', '--train', conll, '--init-hf', out, '--epochs', '1', '--out', join(dir, 'ner'), '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /uncased, from tokenizer_config\.json/);
-  assert.ok(existsSync(join(dir, 'ner', 'model.safetensors')));
+  assert.ok(existsSync(join(resolveCheckpoint(join(dir, 'ner')), 'model.safetensors')));
 });
 
 test('pretrain --resume: stopped and resumed twice, the parameters and optimizer state equal an uninterrupted run', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeSyntheticTask, type Sentence } from '../../src/data/index.js';
+import { resolveCheckpoint } from '../../src/io/rundir.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -34,7 +35,7 @@ let dir = '';
 let trainFile = '';
 let devFile = '';
 let stage1 = '';
-const config = (d: string) => JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+const config = (d: string) => JSON.parse(readFileSync(join(resolveCheckpoint(d), 'config.json'), 'utf8'));
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'offramp-stage2-'));
@@ -75,7 +76,7 @@ test('stage 2 with dev: progress, a dev score per epoch under the policy, the be
   assert.equal(c.info.sampling.exitSource, 'stage1');
   assert.equal(c.info.sampling.flooding, true);
   assert.ok(c.info.history.length >= 1 && c.info.history.every((h: { loss: number }) => Number.isFinite(h.loss)));
-  assert.notDeepEqual(readFileSync(join(out, 'model.safetensors')), readFileSync(join(stage1, 'model.safetensors')), 'the weights changed');
+  assert.notDeepEqual(readFileSync(join(resolveCheckpoint(out), 'model.safetensors')), readFileSync(join(resolveCheckpoint(stage1), 'model.safetensors')), 'the weights changed');
   const ev = JSON.parse(ok(offramp(['eval', '--model', out, '--data', devFile, '--json']), 'eval stage 2').stdout);
   assert.equal(ev.sentences, 8);
 });

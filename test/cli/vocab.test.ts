@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WordPiece } from '../../src/data/wordpiece.js';
+import { resolveCheckpoint } from '../../src/io/rundir.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -97,5 +98,5 @@ test('train --build-vocab N learns the vocabulary `offramp vocab --size N` write
   const r = offramp(['--train', conll, '--build-vocab', '33', '--case', 'uncased', '--layers', '1', '--hidden', '8', '--heads', '2',
     '--epochs', '1', '--quiet', '--out', model], 'train');
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(readFileSync(join(model, 'vocab.txt')), readFileSync(learned));
+  assert.deepEqual(readFileSync(join(resolveCheckpoint(model), 'vocab.txt')), readFileSync(learned));
 });

@@ -23,8 +23,8 @@ const sample = [
 
 test('conllu: UPOS by default; comments, multiword ranges and empty nodes skipped', () => {
   assert.deepEqual(parseConllu(sample, 'x.conllu'), [
-    { words: ['I', 'do', "n't", 'know', '.'], labels: ['PRON', 'AUX', 'PART', 'VERB', 'PUNCT'] },
-    { words: ['Yes'], labels: ['INTJ'] },
+    { words: ['I', 'do', "n't", 'know', '.'], labels: ['PRON', 'AUX', 'PART', 'VERB', 'PUNCT'], lines: [3, 5, 6, 7, 9] },
+    { words: ['Yes'], labels: ['INTJ'], lines: [12] },
   ]);
 });
 
@@ -47,4 +47,14 @@ test('conllu: a line without 10 tab columns throws naming file, line and content
 
 test('conllu: an ID that is neither word, range nor empty node is an error', () => {
   assert.throws(() => parseConllu(row('x', 'I', 'PRON', 'PRP'), 'f'), /f:1: ID "x"/);
+});
+
+test('conllu: a word whose tag is _ is an error naming the line, or its sentence is skipped and counted', () => {
+  const text = `${row('1', 'I', 'PRON', '_')}\n${row('2', 'am', 'AUX', 'VBP')}\n\n${row('1', 'Yes', 'INTJ', 'UH')}\n`;
+  assert.throws(() => parseConllu(text, 'en.conllu', { tag: 'xpos' }), /en\.conllu:1: the XPOS column is "_" \(no tag\).*--column upos, or --allow-missing-tags/);
+  const skipped = { sentences: 0, words: 0 };
+  const read = parseConllu(text, 'en.conllu', { tag: 'xpos', missingTags: 'skip', skipped });
+  assert.deepEqual(read.map((s) => s.words), [['Yes']]);
+  assert.deepEqual(skipped, { sentences: 1, words: 2 });
+  assert.equal(parseConllu(text, 'en.conllu').length, 2); // UPOS is complete
 });

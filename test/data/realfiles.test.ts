@@ -6,7 +6,8 @@ import { readConll } from '../../src/data/conll.js';
 import { readConllu } from '../../src/data/conllu.js';
 import { packBatch } from '../../src/data/batch.js';
 import { LabelSet, type Sentence } from '../../src/data/sentence.js';
-import { tagsToSpans } from '../../src/data/tagscheme.js';
+import { tagsToSpans, validateTags } from '../../src/data/tagscheme.js';
+import { dataPath as dataPathOf } from '../../src/data/paths.js';
 import { WordPiece } from '../../src/data/wordpiece.js';
 import { sharedFile } from './shared.js';
 
@@ -102,4 +103,22 @@ test('real data: every Twitter-2017 word keeps a first piece under bert-base-cas
   assert.equal(batch.source.length, 3373, 'no tweet needs a second window');
   assert.equal(batch.truncatedPieces, 0);
   assert.equal(batch.unknownLabels, 0);
+});
+
+test('real data: every shared file passes the strict tag check with the scheme auto detects', (t) => {
+  const files: [string, string, () => Sentence[], string][] = [
+    ['conll2003', 'eng.train', () => readConll(dataPathOf('conll2003', 'eng.train')), 'bio'],
+    ['conll2003', 'eng.testb', () => readConll(dataPathOf('conll2003', 'eng.testb')), 'bio'],
+    ['twitter2017-ner', 'train.txt', () => readConll(dataPathOf('twitter2017-ner', 'train.txt')), 'bio'],
+    ['ark-twitter-pos', 'oct27.train', () => readConll(dataPathOf('ark-twitter-pos', 'oct27.train')), 'plain'],
+    ['ud-english-ewt', 'en_ewt-ud-dev.conllu', () => readConllu(dataPathOf('ud-english-ewt', 'en_ewt-ud-dev.conllu')), 'plain'],
+    ['cluener', 'dev.json', () => readCluener(dataPathOf('cluener', 'dev.json')), 'bio'],
+  ];
+  for (const [dir, file, read, scheme] of files) {
+    if (!sharedFile(t, dir, file)) return;
+    assert.equal(validateTags(read(), file, 'auto'), scheme, `${dir}/${file}`);
+  }
+  // UD English EWT has XPOS everywhere, UPOS too: no _ tags
+  const ewt = sharedFile(t, 'ud-english-ewt', 'en_ewt-ud-train.conllu');
+  if (ewt) assert.equal(readConllu(ewt, { tag: 'xpos' }).length, 12544);
 });

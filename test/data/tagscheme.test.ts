@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { convertTags, spansToTags, tagsToSpans, type Span, type TagScheme } from '../../src/data/tagscheme.js';
+import { convertTags, spansToTags, tagsToSpans, type Span, type TagScheme, validateTags } from '../../src/data/tagscheme.js';
 
 const schemes: TagScheme[] = ['bio', 'iob1', 'bioes'];
 
@@ -61,4 +61,22 @@ test('tagscheme: tags outside the scheme and overlapping spans are errors', () =
   assert.throws(() => tagsToSpans(['O', 'S-PER'], 'bio'), /tag "S-PER" at position 1 is not a BIO tag/);
   assert.throws(() => tagsToSpans(['B'], 'bioes'), /not a BIOES tag/);
   assert.throws(() => spansToTags([{ type: 'A', start: 0, end: 2 }, { type: 'B', start: 1, end: 3 }], 3, 'bio'), /overlap/);
+});
+
+test('validateTags: invalid tags are errors naming file, line and tag; auto says what it detected', () => {
+  const sentence = (labels: string[]) => ({ labels, lines: labels.map((_, i) => 10 + i) });
+  const ok = [sentence(['B-PER', 'I-PER', 'O', 'B-LOC'])];
+  assert.equal(validateTags(ok, 'f', 'auto'), 'bio');
+  assert.equal(validateTags(ok, 'f', 'bio'), 'bio');
+  assert.equal(validateTags([sentence(['NOUN', 'VERB', 'PUNCT'])], 'f', 'auto'), 'plain');
+  assert.equal(validateTags([sentence(['S-PER', 'B-LOC', 'E-LOC', 'O'])], 'f', 'auto'), 'bioes');
+  assert.equal(validateTags([sentence(['I-PER', 'I-PER', 'O', 'I-LOC'])], 'f', 'auto'), 'iob1');
+  for (const bad of ['I-', 'X-PER', 'b-misc', 'B-']) {
+    assert.throws(() => validateTags([sentence(['B-PER', 'O', bad])], 'eng.train', 'auto'), new RegExp(`eng\\.train:12: tag "${bad}" is not a BIO tag`), bad);
+  }
+  assert.throws(() => validateTags([sentence(['O', 'I-PER'])], 'f', 'bio'), /f:11: "I-PER" after "O": in BIO an entity starts with B-/);
+  assert.throws(() => validateTags([sentence(['B-PER', 'I-PER'])], 'f', 'iobes'), /f:11: "I-PER" is followed by "the end of the sentence": in IOBES/);
+  assert.throws(() => validateTags([sentence(['S-PER', 'E-PER'])], 'f', 'iobes'), /f:11: "E-PER" after "S-PER"/);
+  assert.throws(() => validateTags([sentence(['NOUN'])], 'f', 'bio'), /f:10: tag "NOUN" is not a BIO tag/);
+  assert.equal(validateTags([sentence(['B-PER', 'E-PER', 'S-LOC'])], 'f', 'iobes'), 'bioes');
 });

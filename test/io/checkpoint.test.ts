@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { LabelSet, makeSyntheticTask, packBatch, WordPiece } from '../../src/data/index.js';
 import { labelBatch } from '../../src/earlyexit/infer.js';
 import { EarlyExitModel } from '../../src/earlyexit/model.js';
-import { loadCheckpoint, saveCheckpoint } from '../../src/io/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, writeCheckpointFiles } from '../../src/io/checkpoint.js';
+import { resolveCheckpoint } from '../../src/io/rundir.js';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/random.js';
 import '../../src/index.js';
@@ -31,7 +32,7 @@ function tempDir(): string {
 }
 
 async function rewrite(dir: string, edit: (m: Map<string, TensorToWrite>) => void): Promise<void> {
-  const path = join(dir, 'model.safetensors');
+  const path = join(resolveCheckpoint(dir), 'model.safetensors');
   const st = await readSafetensors(path);
   const m = new Map<string, TensorToWrite>([...st.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data }]));
   edit(m);
@@ -44,7 +45,9 @@ test('checkpoint round trip: same config, parameters, tokenizer, labels and pred
   const model = tinyModel(11, tokenizer.size);
   try {
     await saveCheckpoint(dir, model, tokenizer, labels, { metric: 'f1', note: 'round trip' });
-    assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'labels.txt', 'model.safetensors', 'vocab.txt']);
+    const first = resolveCheckpoint(dir);
+    assert.deepEqual(readdirSync(dir).map((n) => n.replace(/-[0-9a-f]+$/, '-ID')).sort(), ['CURRENT', 'ckpt-000001-ID']);
+    assert.deepEqual(readdirSync(first).sort(), ['config.json', 'labels.txt', 'model.safetensors', 'vocab.txt']);
     const ck = await loadCheckpoint(dir);
     try {
       assert.deepEqual(ck.model.cfg, model.cfg);
@@ -66,9 +69,10 @@ test('checkpoint round trip: same config, parameters, tokenizer, labels and pred
     } finally {
       ck.model.dispose();
     }
-    // saving again over the same directory replaces it and leaves no temporary files
+    // saving again over the same directory replaces it as a whole and leaves no temporary files or lock
     await saveCheckpoint(dir, model, tokenizer, labels);
-    assert.equal(readdirSync(dir).length, 4);
+    assert.deepEqual(readdirSync(dir).map((n) => n.replace(/-[0-9a-f]+$/, '-ID')).sort(), ['CURRENT', 'ckpt-000002-ID']);
+    assert.equal(readdirSync(resolveCheckpoint(dir)).length, 4);
   } finally {
     model.dispose();
     rmSync(dir, { recursive: true, force: true });
@@ -112,26 +116,72 @@ test('checkpoint load: inconsistent or damaged directories are errors naming the
     await saveCheckpoint(dir, model, tokenizer, labels);
     await saveCheckpoint(other, model, tokenizer, labels);
     // weights from one save, config from another: detected by the shared id
-    writeFileSync(join(dir, 'model.safetensors'), readFileSync(join(other, 'model.safetensors')));
+    writeFileSync(join(resolveCheckpoint(dir), 'model.safetensors'), readFileSync(join(resolveCheckpoint(other), 'model.safetensors')));
     await assert.rejects(loadCheckpoint(dir), /come from different saves/);
 
     await saveCheckpoint(dir, model, tokenizer, labels);
-    writeFileSync(join(dir, 'labels.txt'), 'O\nB-PER\n');
+    writeFileSync(join(resolveCheckpoint(dir), 'labels.txt'), 'O\nB-PER\n');
     await assert.rejects(loadCheckpoint(dir), /labels\.txt/);
 
     await saveCheckpoint(dir, model, tokenizer, labels);
-    writeFileSync(join(dir, 'vocab.txt'), '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n');
+    writeFileSync(join(resolveCheckpoint(dir), 'vocab.txt'), '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n');
     await assert.rejects(loadCheckpoint(dir), /vocab\.txt: 5 tokens, but config\.json says vocabSize/);
 
     await saveCheckpoint(dir, model, tokenizer, labels);
-    writeFileSync(join(dir, 'config.json'), '{"format": "offramp-labeler", "version": 1,');
+    writeFileSync(join(resolveCheckpoint(dir), 'config.json'), '{"format": "offramp-labeler", "version": 1,');
     await assert.rejects(loadCheckpoint(dir), /config\.json: invalid JSON/);
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ hidden_size: 8 }));
+    writeFileSync(join(resolveCheckpoint(dir), 'config.json'), JSON.stringify({ hidden_size: 8 }));
     await assert.rejects(loadCheckpoint(dir), /config\.json: "format" is undefined.*Hugging Face/);
     await assert.rejects(loadCheckpoint(join(dir, 'nope')), /nope: no such checkpoint directory/);
   } finally {
     model.dispose();
     rmSync(dir, { recursive: true, force: true });
     rmSync(other, { recursive: true, force: true });
+  }
+});
+
+test('checkpoint load: a directory with the four files at its top (older offramp) still loads; CURRENT wins over them', async () => {
+  const dir = tempDir();
+  const tokenizer = new WordPiece(task.vocab, { lowercase: true });
+  const model = tinyModel(14, tokenizer.size);
+  try {
+    await writeCheckpointFiles(dir, model, tokenizer, labels, { note: 'old layout' });
+    const old = await loadCheckpoint(dir);
+    assert.equal(old.config.info.note, 'old layout');
+    assert.equal(old.dir, dir);
+    old.model.dispose();
+    await saveCheckpoint(dir, model, tokenizer, labels, { note: 'new layout' });
+    const fresh = await loadCheckpoint(dir);
+    assert.equal(fresh.config.info.note, 'new layout');
+    fresh.model.dispose();
+    // the commit removed the old top-level files
+    assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.')), []);
+  } finally {
+    model.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('checkpoint load: NaN or infinite weights are an error naming the tensor, or warnings with nonFinite: warn', async () => {
+  const dir = tempDir();
+  const tokenizer = new WordPiece(task.vocab, { lowercase: true });
+  const model = tinyModel(15, tokenizer.size);
+  try {
+    await saveCheckpoint(dir, model, tokenizer, labels);
+    await rewrite(dir, (m) => {
+      const t = m.get('offramps.1.bias')!;
+      const data = Float32Array.from(t.data);
+      data[3] = NaN;
+      data[5] = Infinity;
+      m.set('offramps.1.bias', { shape: t.shape, data });
+    });
+    await assert.rejects(loadCheckpoint(dir), /model\.safetensors: tensor 'offramps\.1\.bias' has 2 non-finite value\(s\) of 7 \(first: NaN at index 3\)/);
+    const ck = await loadCheckpoint(dir, { nonFinite: 'warn' });
+    assert.equal(ck.warnings.length, 1);
+    assert.match(ck.warnings[0]!, /offramps\.1\.bias/);
+    ck.model.dispose();
+  } finally {
+    model.dispose();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
