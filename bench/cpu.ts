@@ -5,7 +5,7 @@ import { Bench } from 'tinybench';
 import type { MatmulArgs, Storage } from '../src/backend/backend.js';
 import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { fastMatmulOptions, fastMatmulReady, matmulFast, peakLoop } from '../src/backend/cpu/matmul-fast.js';
-import { matmulRef } from '../src/ops/matmul.js';
+import { matmulRef } from '../src/backend/cpu/reference/matmul.js';
 import type { BenchContext, Row, Section } from './run.js';
 
 /** Median latency (ms) of `fn` via tinybench; `budgetMs` bounds the time spent. */

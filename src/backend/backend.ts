@@ -1,7 +1,7 @@
 // The Backend interface: the narrow set of kernels every backend implements. Ops and autograd
 // (src/ops, src/tensor) are written once against it; a backend is a table of these kernels.
 // Kernels enqueue synchronously and return new storage; only `read` is async.
-import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { DType, TypedArray } from './dtype.js';
 
 /** Opaque device memory owned by one backend. */
 export interface Storage {

@@ -5,7 +5,6 @@
 // Parameters live in groups with their own lr / weight decay / clip norm; the update is one
 // backend kernel per parameter.
 import type { AdamWArgs } from '../backend/backend.js';
-import type { TypedArray } from '../tensor/dtype.js';
 import { backend, noGrad } from '../tensor/engine.js';
 import { zeros } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -87,20 +86,5 @@ export class AdamW {
       s.v.dispose();
     }
     this.state.clear();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU reference
-
-export function adamwRef(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, a: AdamWArgs): void {
-  const decay = 1 - a.lr * a.weightDecay;
-  for (let i = 0; i < param.length; i++) {
-    const g = grad[i]!;
-    const mi = a.beta1 * m[i]! + (1 - a.beta1) * g;
-    const vi = a.beta2 * v[i]! + (1 - a.beta2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    param[i] = param[i]! * decay - (a.lr * (mi / a.bc1)) / (Math.sqrt(vi / a.bc2) + a.eps);
   }
 }

@@ -8,9 +8,9 @@ import type { AdamWArgs, BinaryOp, Storage, UnaryOp } from '../../src/backend/ba
 import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import { sizeClass, wasmHeap, WasmHeap } from '../../src/backend/cpu/heap.js';
 import { softmaxRowsFast } from '../../src/backend/cpu/rows-fast.js';
-import { binaryRef, erfRef, unaryRef } from '../../src/ops/elementwise.js';
-import { layerNormBackwardRef, layerNormRef } from '../../src/ops/layernorm.js';
-import { adamwRef } from '../../src/optim/adamw.js';
+import { binaryRef, erfRef, unaryRef } from '../../src/backend/cpu/reference/elementwise.js';
+import { layerNormBackwardRef, layerNormRef } from '../../src/backend/cpu/reference/layernorm.js';
+import { adamwRef } from '../../src/backend/cpu/reference/adamw.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../../src/tensor/shape.js';
 
 const be = createCpuBackend({ fast: true });

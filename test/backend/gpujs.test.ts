@@ -19,8 +19,8 @@ import fc from 'fast-check';
 import { createGpujsBackend, type GpujsMode } from '../../src/backend/gpujs/index.js';
 import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import type { Backend, BinaryOp, MatmulArgs, Storage, UnaryOp } from '../../src/backend/backend.js';
-import type { DType } from '../../src/tensor/dtype.js';
-import type { TypedArray } from '../../src/tensor/dtype.js';
+import type { DType } from '../../src/backend/dtype.js';
+import type { TypedArray } from '../../src/backend/dtype.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { broadcastStrides, stridesOf } from '../../src/tensor/shape.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -417,6 +417,7 @@ const opCases: { [K in GradOp]: fc.Arbitrary<OpCase> } = {
     inputs: sizes.map((d) => ({ shape: s.map((x, i) => (i === axis ? d : x)) })),
     f: (xs) => ops.concat(xs, axis),
   }))),
+  sumTo: broadcastPairArb(0, 3, 5).map(({ a, out }): OpCase => ({ label: `[${out}] → [${a}]`, inputs: [{ shape: out }], f: ([x]) => ops.sumTo(x!, a) })),
   expand: broadcastPairArb(0, 3, 5).map(({ a, out }): OpCase => ({ label: `[${a}] → [${out}]`, inputs: [{ shape: a }], f: ([x]) => ops.expand(x!, out) })),
   matmul: fc.record({
     m: fc.integer({ min: 1, max: 6 }), k: fc.integer({ min: 1, max: 6 }), n: fc.integer({ min: 1, max: 6 }),

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AdamWArgs, AttentionArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../../src/backend/backend.js';
-import type { DType, TypedArray } from '../../src/tensor/dtype.js';
+import type { DType, TypedArray } from '../../src/backend/dtype.js';
 import { packBatch, type PackedBatch } from '../../src/data/batch.js';
 import { LabelSet, type Sentence } from '../../src/data/sentence.js';
 import { EarlyExitModel } from '../../src/earlyexit/model.js';

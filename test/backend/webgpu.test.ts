@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { openWebGpuBackend, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import type { Backend, BinaryOp, Storage, UnaryOp } from '../../src/backend/backend.js';
-import type { DType, TypedArray } from '../../src/tensor/dtype.js';
+import type { DType, TypedArray } from '../../src/backend/dtype.js';
 import { useBackend } from '../../src/tensor/engine.js';
 import { broadcastStrides, sizeOf, stridesOf } from '../../src/tensor/shape.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -19,8 +19,9 @@ import { fromArray, indices, randn, tidy, type Tensor } from '../../src/index.js
 import * as ops from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
-import { attentionRef, type AttentionSegment } from '../../src/ops/attention.js';
-import { layerNormRef } from '../../src/ops/layernorm.js';
+import type { AttentionSegment } from '../../src/ops/attention.js';
+import { attentionRef } from '../../src/backend/cpu/reference/attention.js';
+import { layerNormRef } from '../../src/backend/cpu/reference/layernorm.js';
 import { defaultTrainOptions, paramGroups } from '../../src/earlyexit/train.js';
 import { assertClose, assertCloseScaled, attentionCase, attentionCaseArb, attentionExamples, layerNormScales, MirrorBackend, scaled, TOL, type AttentionCase, type Tolerance, smallLabelerProblem } from './parity.js';
 
@@ -432,6 +433,7 @@ const opCases: { [K in GradOp]: (r: Rng) => OpCase } = {
   slice: (r) => ({ params: [p(r, [5, 6])], run: ([a]) => ops.slice(a!, [1, 2], [4, 5]) }),
   pad: (r) => ({ params: [p(r, [2, 3])], run: ([a]) => ops.pad(a!, [4, 5], [1, 2]) }),
   concat: (r) => ({ params: [p(r, [2, 3]), p(r, [2, 4])], run: ([a, b]) => ops.concat([a!, b!], 1) }),
+  sumTo: (r) => ({ params: [p(r, [2, 3, 5])], run: ([a]) => ops.sumTo(a!, [3, 1]) }),
   expand: (r) => ({ params: [p(r, [3, 1])], run: ([a]) => ops.expand(a!, [2, 3, 5]) }),
   matmul: (r) => ({ params: [p(r, [2, 5, 7]), p(r, [3, 7])], run: ([a, b]) => ops.matmul(a!, b!, { transB: true }) }),
   gatherRows: (r) => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fromArray, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
-import { erfFast, erfRef } from '../../src/ops/elementwise.js';
+import { erfFast, erfRef } from '../../src/backend/cpu/reference/elementwise.js';
 
 function valueAndGrad(f: (x: Tensor) => Tensor, xs: number[], seed: number[], dtype: 'f32' | 'f64'): [Float32Array | Float64Array, Float32Array | Float64Array] {
   const arr = (v: number[]) => (dtype === 'f64' ? Float64Array.from(v) : Float32Array.from(v));

@@ -157,6 +157,7 @@ const checks: { [K in GradOp]: fc.Arbitrary<GradCase> } = {
       }),
     ),
   ),
+  sumTo: broadcastPairArb().chain(({ a, out }) => inputArb(out).map((x): GradCase => ({ label: `[${out}] to [${a}]`, inputs: [x], f: ([t]) => O.sumTo(t!, a) }))),
   expand: broadcastPairArb().chain(({ a, out }) => inputArb(a).map((x): GradCase => ({ label: `to [${out}]`, inputs: [x], f: ([t]) => O.expand(t!, out) }))),
   matmul: matmulArb,
   gatherRows: shapeArb(0, 2).chain((rest) =>

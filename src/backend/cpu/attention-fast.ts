@@ -2,8 +2,8 @@
 // ([heads, m, d] blocks), so scores, context and all backward products are batched wasm matmuls;
 // only the row softmax runs in JS. Same contract and probability layout as attentionRef.
 import type { AttentionArgs, MatmulArgs } from '../backend.js';
-import { segmentRow } from '../../ops/attention.js';
-import { matmulRef } from '../../ops/matmul.js';
+import { segmentRow } from './reference/attention.js';
+import { matmulRef } from './reference/matmul.js';
 import { matmulFast } from './matmul-fast.js';
 import { wasmHeap } from './heap.js';
 import { softmaxRowsFast } from './rows-fast.js';

@@ -1,20 +1,19 @@
-// The CPU backend: typed arrays. Kernels are the plain reference loops that live beside each op (the
+// The CPU backend: typed arrays. Kernels are the plain reference loops in reference/ (the
 // oracle for every other backend; f64 for gradient checks always uses them), except where a fast f32
 // version exists. In fast mode f32 storage lives on the shared WebAssembly heap (heap.ts), so the wasm
 // kernels read and write it in place: matmul (matmul-fast.ts, on a worker pool), attention
 // (attention-fast.ts) and the SIMD row kernels (rows-fast.ts). f64 and i32 stay plain typed arrays.
 // Set OFFRAMP_CPU_REF=1 to use the reference loops (and plain arrays) only.
 import type { AdamWArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
-import { allocArray, setF32Allocator, type DType, type TypedArray } from '../../tensor/dtype.js';
-import { registerSyncCpu } from '../../tensor/engine.js';
-import { binaryRef, unaryRef, whereRef } from '../../ops/elementwise.js';
-import { reduceRef } from '../../ops/reduce.js';
-import { stridedRef, writeStridedRef } from '../../ops/movement.js';
-import { matmulRef } from '../../ops/matmul.js';
-import { gatherRowsRef, scatterAddRowsRef } from '../../ops/gather.js';
-import { adamwRef } from '../../optim/adamw.js';
-import { attentionBackwardRef, attentionRef } from '../../ops/attention.js';
-import { layerNormBackwardRef, layerNormRef } from '../../ops/layernorm.js';
+import { allocArray, setF32Allocator, type DType, type TypedArray } from '../dtype.js';
+import { binaryRef, unaryRef, whereRef } from './reference/elementwise.js';
+import { reduceRef } from './reference/reduce.js';
+import { stridedRef, writeStridedRef } from './reference/movement.js';
+import { matmulRef } from './reference/matmul.js';
+import { gatherRowsRef, scatterAddRowsRef } from './reference/gather.js';
+import { adamwRef } from './reference/adamw.js';
+import { attentionBackwardRef, attentionRef } from './reference/attention.js';
+import { layerNormBackwardRef, layerNormRef } from './reference/layernorm.js';
 import { fastMatmulOptions, matmulFast } from './matmul-fast.js';
 import { wasmHeap } from './heap.js';
 import { attentionBackwardFast, attentionFast } from './attention-fast.js';
@@ -195,4 +194,3 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   };
 }
 
-registerSyncCpu(createCpuBackend);

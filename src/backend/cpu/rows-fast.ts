@@ -2,7 +2,7 @@
 // operands on the wasm heap, strides it handles) and describes it as pointers. Each function returns
 // false when it cannot, and the backend then runs the reference loop.
 import type { AdamWArgs, BinaryOp, UnaryOp } from '../backend.js';
-import { adamwRef } from '../../optim/adamw.js';
+import { adamwRef } from './reference/adamw.js';
 import { wasmHeap } from './heap.js';
 import { kernels } from './matmul-fast.js';
 import { unaryVec } from './wasm-rows.js';

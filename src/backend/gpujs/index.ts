@@ -17,7 +17,7 @@ import gpujsModule from 'gpu.js';
 import type { IKernelRunShortcut } from 'gpu.js';
 import { createRequire } from 'node:module';
 import type { AdamWArgs, AttentionArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
-import type { DType, TypedArray } from '../../tensor/dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
 import {
   adamMSource, adamParamSource, adamVSource, binarySource, copySource, fillSource, gatherRowsSource, matmulSource, reduceSource,
   scatterAddRowsSource, stridedSource, truncSource, unarySource, whereSource, writeStridedSource,

@@ -1,7 +1,7 @@
 // The WebGPU backend: Dawn through its Node bindings. device.ts owns the device, buffer pool and
 // queue; kernels.ts the kernel table and pipelines; loader.ts reads kernels/**/*.wgsl.
 import type { Backend, Storage } from '../backend.js';
-import type { TypedArray } from '../../tensor/dtype.js';
+import type { TypedArray } from '../dtype.js';
 import { GpuDevice, type DeviceStats } from './device.js';
 import { GpuKernels, GpuStorage } from './kernels.js';
 import { loadKernelSources } from './loader.js';

@@ -3,7 +3,7 @@
 // shapes, strides and scalars travel in the params buffer), and the Kernels implementation that
 // packs those params and records dispatches on the GpuDevice.
 import type { AdamWArgs, AttentionArgs, BinaryOp, Kernels, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
-import type { DType, TypedArray } from '../../tensor/dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
 import type { GpuDevice } from './device.js';
 
 /** Every kernel: `kernels/<file>.wgsl`, entry point `entry`. */
