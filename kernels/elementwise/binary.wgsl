@@ -1,5 +1,6 @@
 // out = a ∘ b with broadcasting: element i of the contiguous output reads a and b through their
-// strides (0 on broadcast axes). The op is the override constant OP (codes in src/backend/webgpu/kernels.ts).
+// strides (0 on broadcast axes). The op is the override constant OP: its index in the binary table of
+// src/backend/elementwise.ts, whose WGSL expressions the loader splices in at the @generated marker.
 // params: [n, rank, shape[8], aStrides[8], bStrides[8]]
 override OP: u32 = 0u;
 
@@ -13,17 +14,9 @@ fn bits(b: u32) -> f32 {
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 
-fn g(a: f32, b: f32) -> f32 {
+fn g(x: f32, y: f32) -> f32 {
   switch OP {
-    case 0u: { return a + b; }
-    case 1u: { return a - b; }
-    case 2u: { return a * b; }
-    case 3u: { return a / b; }
-    case 4u: { return select(b, a, a > b); }          // max (b when unordered, as the CPU loop)
-    case 5u: { return select(b, a, a < b); }          // min
-    case 6u: { return select(0.0, 1.0, a > b); }      // gt
-    case 7u: { return select(0.0, 1.0, a >= b); }     // ge
-    case 8u: { return select(0.0, 1.0, a == b); }     // eq
+    // @generated cases: src/backend/elementwise.ts
     default: { return bits(0x7fc00000u); }
   }
 }

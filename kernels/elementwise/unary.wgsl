@@ -1,4 +1,5 @@
-// y = f(x) elementwise; the map is chosen by the override constant OP (codes in src/backend/webgpu/kernels.ts).
+// y = f(x) elementwise; the map is chosen by the override constant OP: its index in the unary table of
+// src/backend/elementwise.ts, whose WGSL expressions the loader splices in at the @generated marker.
 // params: [n, bits of the f32 parameter (pow's exponent)]
 override OP: u32 = 0u;
 
@@ -58,19 +59,7 @@ fn pow_(x: f32, p: f32) -> f32 {
 
 fn f(x: f32, p: f32) -> f32 {
   switch OP {
-    case 0u: { return -x; }                       // neg
-    case 1u: { return exp(x); }                   // exp
-    case 2u: { return log(x); }                   // log
-    case 3u: { return sqrt(x); }                  // sqrt
-    case 4u: { return 1.0 / sqrt(x); }            // rsqrt (inverseSqrt may be approximate)
-    case 5u: { return tanh_(x); }                 // tanh
-    case 6u: { return select(0.0, x, x > 0.0); }  // relu
-    case 7u: { return select(0.0, 1.0, x > 0.0); } // step
-    case 8u: { return erf_(x); }                  // erf
-    case 9u: { return abs(x); }                   // abs
-    case 10u: { return pow_(x, p); }              // pow
-    case 11u: { return 0.5 * x * (1.0 + erf_(x * 0.70710678118654752)); } // gelu (erf form)
-    case 12u: { return 0.5 * (1.0 + erf_(x * 0.70710678118654752)) + x * exp(-0.5 * x * x) * 0.3989422804014327; } // gelu'
+    // @generated cases: src/backend/elementwise.ts
     default: { return bits(0x7fc00000u); }
   }
 }

@@ -9,13 +9,8 @@ export interface Storage {
   readonly size: number;
 }
 
-/**
- * Elementwise maps. `step` is 1 where x > 0 else 0 (relu's derivative); `pow` raises to `param`;
- * `gelu` is x·Φ(x) (erf form) and `geluGrad` its derivative Φ(x) + x·φ(x) (the fused GELU pair).
- */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'relu' | 'step' | 'erf' | 'abs' | 'pow' | 'gelu' | 'geluGrad';
-/** Broadcast binary maps; comparisons give 1 or 0 in the input dtype. */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'gt' | 'ge' | 'eq';
+export type { BinaryOp, UnaryOp } from './elementwise.js';
+import type { BinaryOp, UnaryOp } from './elementwise.js';
 export type ReduceOp = 'sum' | 'max';
 
 export interface MatmulArgs {

@@ -1,6 +1,6 @@
-// Elementwise ops: unary maps, broadcast binary maps, where. Forward, gradient rules and the CPU
-// reference live together; WGSL versions are in kernels/elementwise/.
-import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+// Elementwise ops: unary maps, broadcast binary maps, where. Each map and its gradient is one entry of
+// the elementwise table (src/backend/elementwise.ts); this file turns entries into ops with rules.
+import { binaryTable, unaryTable, type Algebra, type BinaryEntry, type BinaryOp, type UnaryEntry, type UnaryOp, type WithGrad } from '../backend/elementwise.js';
 import { backend, noGrad } from '../tensor/engine.js';
 import { full } from '../tensor/create.js';
 import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
@@ -8,9 +8,10 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkFloat, result } from './op.js';
 import { sumTo } from './broadcast.js';
 
-export const elementwiseGradOps = [
-  'add', 'sub', 'mul', 'div', 'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'pow', 'relu', 'abs', 'erf', 'gelu', 'where',
-] as const;
+const withGrad = <T extends Record<string, object>>(table: T) => Object.keys(table).filter((op) => 'grad' in table[op]!) as WithGrad<T>[];
+/** The table's differentiable unary ops (the backend parity tests cover each of them). */
+export const unaryGradOps = withGrad(unaryTable);
+export const elementwiseGradOps = [...withGrad(binaryTable), ...unaryGradOps, 'where' as const];
 
 type Operand = Tensor | number;
 
@@ -18,104 +19,67 @@ function lift(x: Operand, like: Tensor): Tensor {
   return typeof x === 'number' ? full([], x, like.dtype) : x;
 }
 
-function binary(op: BinaryOp, a0: Operand, b0: Operand, rule?: (a: Tensor, b: Tensor, out: () => Tensor) => (g: Tensor) => (Tensor | null)[]): Tensor {
+/** The tensor ops the table's gradient rules are written with. */
+const algebra: Algebra<Tensor> = {
+  mul: (a, b) => mul(a, b),
+  sub: (a, b) => sub(a, b),
+  div: (a, b) => div(a, b),
+  unary: (op, x, p = 0) => {
+    if (!(op in unaryTable)) throw new Error(`elementwise table: a gradient rule uses '${op}', which is not a unary op`);
+    return unary(op as UnaryOp, x, p);
+  },
+};
+
+/** a op b with numpy broadcasting (a number operand becomes a scalar of the other's dtype). */
+export function binary(op: BinaryOp, a0: Operand, b0: Operand): Tensor {
   const like = typeof a0 === 'number' ? (b0 as Tensor) : a0;
   const a = lift(a0, like);
   const b = lift(b0, like);
   checkFloat(op, a, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
   const storage = backend().binary(op, a.storage, b.storage, shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+  const grad = (binaryTable[op] as BinaryEntry).grad;
   let out: Tensor | null = null;
-  const r = result(op, storage, shape, [a, b], rule ? (g) => rule(a, b, () => out!)(g) : undefined);
-  out = r;
-  return r;
+  out = result(op, storage, shape, [a, b], grad && ((g) => [a, b].map((t, i) =>
+    t.requiresGrad ? sumTo(grad[i]!(algebra, g, a, b, out!), t.shape) : null)));
+  return out;
 }
 
-export function add(a: Operand, b: Operand): Tensor {
-  return binary('add', a, b, (a, b) => (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
-}
-
-export function sub(a: Operand, b: Operand): Tensor {
-  return binary('sub', a, b, (a, b) => (g) => [sumTo(g, a.shape), sumTo(neg(g), b.shape)]);
-}
-
-export function mul(a: Operand, b: Operand): Tensor {
-  return binary('mul', a, b, (a, b) => (g) => [
-    a.requiresGrad ? sumTo(mul(g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(mul(g, a), b.shape) : null,
-  ]);
-}
-
-export function div(a: Operand, b: Operand): Tensor {
-  return binary('div', a, b, (a, b, out) => (g) => [
-    a.requiresGrad ? sumTo(div(g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(neg(div(mul(g, out()), b)), b.shape) : null,
-  ]);
-}
-
-/** Non-differentiable comparisons (1 or 0 in the input dtype). */
-export function gt(a: Operand, b: Operand): Tensor {
-  return binary('gt', a, b);
-}
-export function ge(a: Operand, b: Operand): Tensor {
-  return binary('ge', a, b);
-}
-export function eq(a: Operand, b: Operand): Tensor {
-  return binary('eq', a, b);
-}
-
-function unary(op: UnaryOp, x: Tensor, param: number, rule?: (out: () => Tensor) => (g: Tensor) => Tensor): Tensor {
+/** f(x) elementwise; p is the op's scalar parameter (pow's exponent). */
+export function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
   checkFloat(op, x);
+  const grad = (unaryTable[op] as UnaryEntry).grad;
   let out: Tensor | null = null;
-  const r = result(op, backend().unary(op, x.storage, param), x.shape, [x], rule ? (g) => [rule(() => out!)(g)] : undefined);
-  out = r;
-  return r;
+  out = result(op, backend().unary(op, x.storage, p), x.shape, [x], grad && ((g) => [grad(algebra, g, x, out!, p)]));
+  return out;
 }
 
-export function neg(x: Tensor): Tensor {
-  return unary('neg', x, 0, () => (g) => neg(g));
-}
-export function exp(x: Tensor): Tensor {
-  return unary('exp', x, 0, (out) => (g) => mul(g, out()));
-}
-export function log(x: Tensor): Tensor {
-  return unary('log', x, 0, () => (g) => div(g, x));
-}
-export function sqrt(x: Tensor): Tensor {
-  return unary('sqrt', x, 0, (out) => (g) => div(mul(g, 0.5), out()));
-}
-export function rsqrt(x: Tensor): Tensor {
-  // d/dx x^-1/2 = -1/2 · x^-3/2 = -1/2 · out³
-  return unary('rsqrt', x, 0, (out) => (g) => mul(g, mul(pow(out(), 3), -0.5)));
-}
-export function tanh(x: Tensor): Tensor {
-  return unary('tanh', x, 0, (out) => (g) => mul(g, sub(1, mul(out(), out()))));
-}
+export const add = (a: Operand, b: Operand): Tensor => binary('add', a, b);
+export const sub = (a: Operand, b: Operand): Tensor => binary('sub', a, b);
+export const mul = (a: Operand, b: Operand): Tensor => binary('mul', a, b);
+export const div = (a: Operand, b: Operand): Tensor => binary('div', a, b);
+/** Non-differentiable comparisons (1 or 0 in the input dtype). */
+export const gt = (a: Operand, b: Operand): Tensor => binary('gt', a, b);
+export const ge = (a: Operand, b: Operand): Tensor => binary('ge', a, b);
+export const eq = (a: Operand, b: Operand): Tensor => binary('eq', a, b);
+
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 /** x^p for a constant p. */
-export function pow(x: Tensor, p: number): Tensor {
-  // p = 0: x⁰ is constant, and 0·x⁻¹ would be NaN at x = 0
-  return unary('pow', x, p, () => (g) => (p === 0 ? mul(g, 0) : mul(g, mul(pow(x, p - 1), p))));
-}
-export function relu(x: Tensor): Tensor {
-  return unary('relu', x, 0, () => (g) => mul(g, step(x)));
-}
+export const pow = (x: Tensor, p: number): Tensor => unary('pow', x, p);
+export const relu = (x: Tensor): Tensor => unary('relu', x);
 /** 1 where x > 0 else 0 (no gradient). */
-export function step(x: Tensor): Tensor {
-  return unary('step', x, 0);
-}
-export function abs(x: Tensor): Tensor {
-  // sign(x) = step(x) − step(−x); the subgradient at 0 is 0, as in PyTorch
-  return unary('abs', x, 0, () => (g) => mul(g, sub(step(x), step(neg(x)))));
-}
-export function erf(x: Tensor): Tensor {
-  return unary('erf', x, 0, () => (g) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
-}
-/** GELU, erf form (as BERT): x·Φ(x). Fused: one pass forward, one for its derivative. */
-export function gelu(x: Tensor): Tensor {
-  return unary('gelu', x, 0, () => (g) => mul(g, unary('geluGrad', x, 0)));
-}
+export const step = (x: Tensor): Tensor => unary('step', x);
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+export const erf = (x: Tensor): Tensor => unary('erf', x);
+/** GELU, erf form (as BERT): x·Φ(x). */
+export const gelu = (x: Tensor): Tensor => unary('gelu', x);
 
-/** GELU composed from primitives, 0.5·x·(1 + erf(x/√2)): the oracle of the fused pair. */
+/** GELU composed from primitives, 0.5·x·(1 + erf(x/√2)): the oracle of the table's gelu/geluGrad pair. */
 export function geluComposite(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }

@@ -19,6 +19,8 @@ import fc from 'fast-check';
 import { createGpujsBackend, type GpujsMode } from '../../src/backend/gpujs/index.js';
 import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import type { Backend, BinaryOp, MatmulArgs, Storage, UnaryOp } from '../../src/backend/backend.js';
+import { unaryTable, type UnaryEntry } from '../../src/backend/elementwise.js';
+import { unaryGradOps } from '../../src/ops/elementwise.js';
 import type { DType } from '../../src/backend/dtype.js';
 import type { TypedArray } from '../../src/backend/dtype.js';
 import { useBackend } from '../../src/tensor/engine.js';
@@ -98,8 +100,6 @@ const RUNS = Number(process.env.OFFRAMP_PROPERTY_RUNS ?? 15);
 const prop = <T>(arb: fc.Arbitrary<T>, check: (v: T) => Promise<void> | void) =>
   fc.assert(fc.asyncProperty(arb, async (v) => check(v)), { numRuns: RUNS, includeErrorInReport: true });
 
-/** erf is a different (f32-accurate) formula on gpu.js than the CPU's series: a few f32 ulps */
-const ERF: Tolerance = { rtol: 1e-6, atol: 2e-7 };
 
 // ---- generators ----
 
@@ -145,11 +145,6 @@ async function same(what: string, tol: Tolerance, k: (be: Backend, input: (a: Ty
 
 // ---- kernels ----
 
-const unaryTol: Record<UnaryOp, Tolerance> = {
-  neg: TOL.exact, relu: TOL.exact, step: TOL.exact, abs: TOL.exact,
-  sqrt: TOL.arithmetic, rsqrt: TOL.arithmetic,
-  exp: TOL.transcendental, log: TOL.transcendental, tanh: TOL.transcendental, pow: TOL.transcendental, erf: ERF, gelu: ERF, geluGrad: ERF,
-};
 const binaryTol: Record<BinaryOp, Tolerance> = {
   add: TOL.arithmetic, sub: TOL.arithmetic, mul: TOL.arithmetic, div: TOL.arithmetic,
   max: TOL.exact, min: TOL.exact, gt: TOL.exact, ge: TOL.exact, eq: TOL.exact,
@@ -162,12 +157,13 @@ describe(`gpujs kernels match the CPU backend (mode ${mode})`, () => {
       await same('fill i32', TOL.exact, (be) => be.fill('i32', sizeOf(s), iv));
     }));
 
-  for (const op of Object.keys(unaryTol) as UnaryOp[]) {
+  // every op of the elementwise table, on its domain and to its tolerance class
+  for (const [op, e] of Object.entries(unaryTable) as [UnaryOp, UnaryEntry][]) {
     test(`unary ${op}`, () =>
       prop(fc.tuple(dims(0, 4), seedArb, fc.constantFrom(2, 3, 0, 1, -1, 0.5, 1.5, -0.5)), async ([s, seed, p]) => {
-        const domainPositive = op === 'log' || op === 'sqrt' || op === 'rsqrt' || (op === 'pow' && !Number.isInteger(p));
+        const domainPositive = e.domain === 'positive' || (op === 'pow' && !Number.isInteger(p));
         const x = values(new Rng(seed), sizeOf(s), domainPositive ? positive : (r) => r.normal() * 2);
-        await same(`${op}(p ${p}) [${s}]`, unaryTol[op], (be, i) => be.unary(op, i(x), p));
+        await same(`${op}(p ${p}) [${s}]`, TOL[e.tol], (be, i) => be.unary(op, i(x), p));
       }));
   }
 
@@ -370,23 +366,18 @@ const reduceOp = (f: (x: Tensor, axes: number[] | undefined, keep: boolean) => T
     label: `[${s}] axes ${axes ? `[${axes}]` : 'all'} keep ${keep}`, inputs: [{ shape: s }], f: ([x]) => f(x!, axes, keep),
   })));
 
+/** Every differentiable unary op of the elementwise table on its domain, away from 0 (relu's and abs's kink). */
+const tableUnaryCases = Object.fromEntries(unaryGradOps.map((op) =>
+  [op, unaryOp((x) => ops.unary(op, x), unaryTable[op].domain === 'positive' ? 'positive' : 'away')])) as Record<(typeof unaryGradOps)[number], fc.Arbitrary<OpCase>>;
+
 const opCases: { [K in GradOp]: fc.Arbitrary<OpCase> } = {
+  ...tableUnaryCases,
   add: binaryOp(ops.add),
   sub: binaryOp(ops.sub),
   mul: binaryOp(ops.mul),
   div: binaryOp(ops.div, 'away'),
-  neg: unaryOp(ops.neg),
-  exp: unaryOp(ops.exp),
-  log: unaryOp(ops.log, 'positive'),
-  sqrt: unaryOp(ops.sqrt, 'positive'),
-  rsqrt: unaryOp(ops.rsqrt, 'positive'),
-  tanh: unaryOp(ops.tanh),
   pow: fc.constantFrom<[number, Kind]>([2, 'any'], [3, 'any'], [0, 'any'], [-1, 'away'], [0.5, 'positive'], [-1.5, 'positive'])
     .chain(([p, kind]) => unaryOp((x) => ops.pow(x, p), kind).map((c) => ({ ...c, label: `${c.label} p ${p}` }))),
-  relu: unaryOp(ops.relu, 'away'),
-  abs: unaryOp(ops.abs, 'away'),
-  erf: unaryOp(ops.erf),
-  gelu: unaryOp(ops.gelu),
   where: broadcastPairArb(0, 3, 5).chain(({ a, b, out }) =>
     fc.tuple(fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }), seedArb).map(([ones, seed]): OpCase => {
       const cShape = out.map((d, i) => (ones[i] ? 1 : d));

@@ -5,7 +5,8 @@
 //
 // Index arithmetic runs in floats (f64 in gpu.js's cpu mode, f32 in webasm), so every integer
 // division is corrected by one step either way: exact for indices below 2^24 in f32.
-import type { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
+import type { ReduceOp } from '../backend.js';
+import { binaryTable, unaryTable, type BinaryOp, type UnaryOp } from '../elementwise.js';
 
 /** `q = floor(num / den)`, corrected so that q·den ≤ num < (q+1)·den even when the division rounds. */
 function floorDiv(q: string, num: string, den: string): string {
@@ -29,75 +30,13 @@ function offsets(operands: readonly string[]): string {
     }`;
 }
 
-// erf in f32 precision for both float models: Maclaurin series below 0.5 (no cancellation there),
-// else via erfc with the Chebyshev fit of Numerical Recipes (erfcc, fractional error < 1.2e-7).
-// Sets `er` = erf(u) and `opl` = 1 + erf(u), the latter taken from erfc for u < 0 (no cancellation
-// in GELU's left tail).
-function erfCode(u: string): string {
-  return `
-    const u = ${u};
-    const z = Math.abs(u);
-    let r = 0.0;
-    let ec = 0.0;
-    if (z < 0.5) {
-      const z2 = z * z;
-      let term = z;
-      let s = z;
-      for (let n = 1; n < 12; n++) {
-        term = term * (0.0 - z2) / n;
-        s = s + term / (2 * n + 1);
-      }
-      r = 1.1283791670955126 * s;
-      ec = 1.0 - r;
-    } else {
-      const t = 1.0 / (1.0 + 0.5 * z);
-      ec = t * Math.exp(0.0 - z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-      r = 1.0 - ec;
-    }
-    let er = r;
-    let opl = 1.0 + r;
-    if (u < 0) { er = 0.0 - r; opl = ec; }`;
-}
-
-const unaryBodies: Record<UnaryOp, string> = {
-  neg: 'return 0.0 - v;',
-  exp: 'return Math.exp(v);',
-  log: 'return Math.log(v);',
-  sqrt: 'return Math.sqrt(v);',
-  rsqrt: 'return 1.0 / Math.sqrt(v);',
-  tanh: 'return Math.tanh(v);',
-  relu: 'if (v > 0) { return v; } return 0.0;',
-  step: 'if (v > 0) { return 1.0; } return 0.0;',
-  erf: `${erfCode('v')}
-    return er;`,
-  abs: 'return Math.abs(v);',
-  pow: 'const p = P[0]; if (p == 2) { return v * v; } if (p == 3) { return v * v * v; } return Math.pow(v, p);',
-  // GELU (erf form) and its derivative Φ(x) + x·φ(x)
-  gelu: `${erfCode('v * 0.7071067811865476')}
-    return 0.5 * v * opl;`,
-  geluGrad: `${erfCode('v * 0.7071067811865476')}
-    return 0.5 * opl + v * Math.exp(-0.5 * v * v) * 0.3989422804014327;`,
-};
-
 /** x[i] → f(x[i], P[0]). */
 export function unarySource(op: UnaryOp): string {
   return `function (x, P) {
     const v = x[this.thread.x];
-    ${unaryBodies[op]}
+    ${unaryTable[op].gpujs}
   }`;
 }
-
-const binaryBodies: Record<BinaryOp, string> = {
-  add: 'return x + y;',
-  sub: 'return x - y;',
-  mul: 'return x * y;',
-  div: 'return x / y;',
-  max: 'if (x > y) { return x; } return y;',
-  min: 'if (x < y) { return x; } return y;',
-  gt: 'if (x > y) { return 1.0; } return 0.0;',
-  ge: 'if (x >= y) { return 1.0; } return 0.0;',
-  eq: 'if (x == y) { return 1.0; } return 0.0;',
-};
 
 /** out[i] = f(a[Σ q_d·as_d], b[Σ q_d·bs_d]) over the broadcast output. */
 export function binarySource(op: BinaryOp): string {
@@ -105,7 +44,7 @@ export function binarySource(op: BinaryOp): string {
     ${offsets(['a', 'b'])}
     const x = a[oa];
     const y = b[ob];
-    ${binaryBodies[op]}
+    ${binaryTable[op].gpujs}
   }`;
 }
 

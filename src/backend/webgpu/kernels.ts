@@ -4,6 +4,7 @@
 // packs those params and records dispatches on the GpuDevice.
 import type { AdamWArgs, AttentionArgs, BinaryOp, Kernels, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
+import { binaryTable, opCode, unaryTable } from '../elementwise.js';
 import type { GpuDevice } from './device.js';
 
 /** Every kernel: `kernels/<file>.wgsl`, entry point `entry`. */
@@ -38,9 +39,7 @@ export const kernelTable = {
 } as const satisfies Record<string, { file: string; entry: string }>;
 export type KernelId = keyof typeof kernelTable;
 
-/** Op codes of the `OP` override constant in unary.wgsl / binary.wgsl / reduce.wgsl. */
-const unaryCodes: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt: 4, tanh: 5, relu: 6, step: 7, erf: 8, abs: 9, pow: 10, gelu: 11, geluGrad: 12 };
-const binaryCodes: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, gt: 6, ge: 7, eq: 8 };
+/** Op codes of the `OP` override constant in reduce.wgsl (unary and binary: opCode, the table order). */
 const reduceCodes: Record<ReduceOp, number> = { sum: 0, max: 1 };
 
 /** Largest rank the strided kernels take after merging contiguous axes (params hold 8 per operand). */
@@ -199,7 +198,7 @@ export class GpuKernels implements Kernels {
 
   unary(op: UnaryOp, x: Storage, param: number): Storage {
     const out = this.alloc(op, x.dtype, x.size);
-    this.run1d('unary', x.size, new Uint32Array([x.size, f32bits(param)]), [buf(x), out.buffer], { OP: unaryCodes[op] });
+    this.run1d('unary', x.size, new Uint32Array([x.size, f32bits(param)]), [buf(x), out.buffer], { OP: opCode(unaryTable, op) });
     return out;
   }
 
@@ -207,7 +206,7 @@ export class GpuKernels implements Kernels {
     const n = outShape.reduce((p, d) => p * d, 1);
     const out = this.alloc(op, a.dtype, n);
     const params = layoutParams(op, [n], outShape, [aStrides, bStrides]);
-    this.run1d('binary', n, params, [buf(a), buf(b), out.buffer], { OP: binaryCodes[op] });
+    this.run1d('binary', n, params, [buf(a), buf(b), out.buffer], { OP: opCode(binaryTable, op) });
     return out;
   }
 

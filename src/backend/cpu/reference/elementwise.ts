@@ -1,38 +1,13 @@
 // CPU reference loops of the elementwise kernels: the oracle every other backend is tested against.
-import type { BinaryOp, UnaryOp } from '../../backend.js';
+import { binaryTable, unaryTable, type BinaryOp, type UnaryOp } from '../../elementwise.js';
 import { allocArray, type TypedArray } from '../../dtype.js';
 
 const size = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
 
-// Each op is one expression; a row loop is generated per op so the arithmetic is inlined
-// (a shared loop calling a function per element is megamorphic and several times slower).
-const unaryExprs: Record<UnaryOp, string> = {
-  neg: '-x',
-  exp: 'Math.exp(x)',
-  log: 'Math.log(x)',
-  sqrt: 'Math.sqrt(x)',
-  rsqrt: '1 / Math.sqrt(x)',
-  tanh: 'Math.tanh(x)',
-  relu: 'x > 0 ? x : 0',
-  step: 'x > 0 ? 1 : 0',
-  erf: 'erf(x)',
-  abs: 'Math.abs(x)',
-  pow: 'p === 2 ? x * x : p === 3 ? x * x * x : Math.pow(x, p)',
-  gelu: '0.5 * x * (1 + erf(x * Math.SQRT1_2))',
-  geluGrad: '0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) * 0.3989422804014327',
-};
-
-const binaryExprs: Record<BinaryOp, string> = {
-  add: 'x + y',
-  sub: 'x - y',
-  mul: 'x * y',
-  div: 'x / y',
-  max: 'x > y ? x : y',
-  min: 'x < y ? x : y',
-  gt: 'x > y ? 1 : 0',
-  ge: 'x >= y ? 1 : 0',
-  eq: 'x === y ? 1 : 0',
-};
+// Each op is one expression of the elementwise table; a row loop is generated per op so the arithmetic
+// is inlined (a shared loop calling a function per element is megamorphic and several times slower).
+const unaryExprs = Object.fromEntries(Object.entries(unaryTable as Record<string, { cpu: string }>).map(([op, e]) => [op, e.cpu])) as Record<UnaryOp, string>;
+const binaryExprs = Object.fromEntries(Object.entries(binaryTable).map(([op, e]) => [op, e.cpu])) as Record<BinaryOp, string>;
 
 type UnaryLoop = (out: TypedArray, x: TypedArray, p: number) => void;
 type BinaryRow = (out: TypedArray, row: number, n: number, a: TypedArray, ao: number, ai: number, b: TypedArray, bo: number, bi: number) => void;
