@@ -1,7 +1,7 @@
 // Sparse-query attention over a packed batch: the queries are a subset of rows (the active pieces),
 // each attends to the keys and values of its own sentence only, so packed sentences need no
-// padding and no mask. One fused kernel pair (forward saves the probabilities, backward uses
-// them); the composite from primitives below is its test oracle.
+// padding and no mask. The composite from primitives below is the definition; a backend's optional
+// fused pair (forward saves the probabilities, backward uses them) replaces it.
 import type { AttentionArgs } from '../backend/backend.js';
 import { backend } from '../tensor/engine.js';
 import { fmt, ShapeError } from '../tensor/shape.js';
@@ -53,12 +53,18 @@ export function sparseQueryAttention(q: Tensor, k: Tensor, v: Tensor, segments: 
   const be = backend();
   const segs = be.fromArray(table);
   const args: AttentionArgs = { m, n: k.shape[0]!, hidden: h, heads, segments: segments.length, probsSize, scale: 1 / Math.sqrt(h / heads) };
-  const { out, probs } = be.attention(q.storage, k.storage, v.storage, segs, args);
+  const fused = be.fused.attention;
+  const r = fused?.forward(q.storage, k.storage, v.storage, segs, args);
+  if (!fused || !r) {
+    be.free(segs);
+    return sparseQueryAttentionComposite(q, k, v, segments, heads);
+  }
+  const { out, probs } = r;
   // saved for backward; like every intermediate they belong to the enclosing tidy scope
   const savedProbs = new Tensor(probs, [probsSize], be);
   const savedSegs = new Tensor(segs, [table.length], be);
   const output = result('sparseQueryAttention', out, [m, h], [q, k, v], (g) => {
-    const { dq, dk, dv } = be.attentionBackward(g.storage, q.storage, k.storage, v.storage, savedProbs.storage, savedSegs.storage, args);
+    const { dq, dk, dv } = fused.backward(g.storage, q.storage, k.storage, v.storage, savedProbs.storage, savedSegs.storage, args);
     return [new Tensor(dq, q.shape, be), new Tensor(dk, k.shape, be), new Tensor(dv, v.shape, be)];
   });
   if (!output.node) {
@@ -68,7 +74,7 @@ export function sparseQueryAttention(q: Tensor, k: Tensor, v: Tensor, segments: 
   return output;
 }
 
-/** The same attention composed from primitives, one score matrix per segment (the oracle). */
+/** The attention composed from primitives, one score matrix per segment: the definition and the oracle. */
 export function sparseQueryAttentionComposite(q: Tensor, k: Tensor, v: Tensor, segments: readonly AttentionSegment[], heads: number): Tensor {
   checkSegments(q, k, v, segments, heads);
   const [m, h] = q.shape as [number, number];

@@ -1,6 +1,6 @@
 // LayerNorm over the last axis with two-pass variance (mean first, then the mean of squared
-// deviations) so inputs with a large mean and a small spread stay accurate. A fused kernel pair
-// (forward keeps mean and 1/σ per row for backward); the composite below is its oracle.
+// deviations) so inputs with a large mean and a small spread stay accurate. The composite below is the
+// definition; a backend's optional fused pair (forward keeps mean and 1/σ per row) replaces it.
 import { backend } from '../tensor/engine.js';
 import { fmt, ShapeError } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -24,12 +24,14 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12): 
   const h = checkParams(x, gamma, beta);
   const rows = h === 0 ? 0 : x.size / h;
   const be = backend();
-  const r = be.layerNorm(x.storage, gamma.storage, beta.storage, rows, h, eps);
+  const fused = be.fused.layerNorm;
+  const r = fused?.forward(x.storage, gamma.storage, beta.storage, rows, h, eps);
+  if (!fused || !r) return layerNormComposite(x, gamma, beta, eps);
   // saved for backward; like every intermediate they belong to the enclosing tidy scope
   const savedMean = new Tensor(r.mean, [rows], be);
   const savedRstd = new Tensor(r.rstd, [rows], be);
   const y = result('layerNorm', r.y, x.shape, [x, gamma, beta], (g) => {
-    const d = be.layerNormBackward(g.storage, x.storage, gamma.storage, savedMean.storage, savedRstd.storage, rows, h);
+    const d = fused.backward(g.storage, x.storage, gamma.storage, savedMean.storage, savedRstd.storage, rows, h);
     return [new Tensor(d.dx, x.shape, be), new Tensor(d.dgamma, [h], be), new Tensor(d.dbeta, [h], be)];
   });
   if (!y.node) {
@@ -39,7 +41,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12): 
   return y;
 }
 
-/** LayerNorm composed from primitives (the oracle of the fused pair). */
+/** LayerNorm composed from primitives: the definition, and the oracle of the fused pairs. */
 export function layerNormComposite(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12): Tensor {
   checkParams(x, gamma, beta);
   const d = sub(x, mean(x, -1, true)); // [..., H]

@@ -10,7 +10,7 @@ import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import { sizeClass, wasmHeap, WasmHeap } from '../../src/backend/cpu/heap.js';
 import { softmaxRowsFast } from '../../src/backend/cpu/rows-fast.js';
 import { binaryRef, erfRef, unaryRef } from '../../src/backend/cpu/reference/elementwise.js';
-import { layerNormBackwardRef, layerNormRef } from '../../src/backend/cpu/reference/layernorm.js';
+import { layerNormBackwardRef, layerNormRef } from '../helpers/layernorm-ref.js';
 import { adamwRef } from '../../src/backend/cpu/reference/adamw.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../../src/tensor/shape.js';
 
@@ -244,7 +244,7 @@ test('adamw: bit-identical to adamwRef (odd sizes, 1, empty)', () => {
       const ref = init.map((x) => x.slice());
       adamwRef(ref[0]!, ref[1]!, ref[2]!, ref[3]!, a);
       const S = init.map((x) => be.fromArray(x));
-      be.adamw(S[0]!, S[1]!, S[2]!, S[3]!, a);
+      assert.ok(be.fused.adamw!(S[0]!, S[1]!, S[2]!, S[3]!, a));
       ['param', 'grad', 'm', 'v'].forEach((name, i) => sameF32(read(S[i]!), ref[i]!, `${name} n=${n}`));
       for (const s of S) be.free(s);
     }),
@@ -252,15 +252,18 @@ test('adamw: bit-identical to adamwRef (odd sizes, 1, empty)', () => {
   );
 });
 
-test('layerNorm forward and backward: close to the reference (h multiple of 4 on SIMD, others on the loop)', () => {
+test('fused layerNorm forward and backward (h a multiple of 4; others are declined): close to the reference', () => {
+  const declined = be.fromArray(new Float32Array(6));
+  assert.equal(be.fused.layerNorm!.forward(declined, declined, declined, 1, 6, 1e-5), null, 'h = 6 runs the composite');
+  be.free(declined);
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 70 }), fc.nat(), fc.double({ min: -50, max: 50, noNaN: true }), (rows, h, seed, offset) => {
+    fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 18 }).map((q) => 4 * q), fc.nat(), fc.double({ min: -50, max: 50, noNaN: true }), (rows, h, seed, offset) => {
       const x = rand(rows * h, seed).map((v) => v + offset);
       const gamma = rand(h, seed + 1);
       const beta = rand(h, seed + 2);
       const dy = rand(rows * h, seed + 3);
       const [X, G, B, DY] = [x, gamma, beta, dy].map((v) => be.fromArray(v)) as [Storage, Storage, Storage, Storage];
-      const f = be.layerNorm(X, G, B, rows, h, 1e-5);
+      const f = be.fused.layerNorm!.forward(X, G, B, rows, h, 1e-5)!;
       const ref = layerNormRef(x, gamma, beta, rows, h, 1e-5);
       // f32 sums over h elements: relative error ~h·2^-24 on the mean, amplified by |offset|/σ
       const tol = 2e-6 * (1 + Math.abs(offset)) * Math.sqrt(h);
@@ -271,7 +274,7 @@ test('layerNorm forward and backward: close to the reference (h multiple of 4 on
       close(read(f.y), ref.y, 'y', 4);
       close(read(f.mean), ref.mean, 'mean');
       close(read(f.rstd), ref.rstd, 'rstd');
-      const d = be.layerNormBackward(DY, X, G, f.mean, f.rstd, rows, h);
+      const d = be.fused.layerNorm!.backward(DY, X, G, f.mean, f.rstd, rows, h);
       const dref = layerNormBackwardRef(dy, x, gamma, read(f.mean), read(f.rstd), rows, h);
       close(read(d.dx), dref.dx, 'dx', 4 * h);
       close(read(d.dgamma), dref.dgamma, 'dgamma', 4 * (rows + 1) * h);

@@ -31,7 +31,7 @@ import * as ops from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
 import { paramGroups, defaultTrainOptions } from '../../src/earlyexit/train.js';
-import { attentionArb, axesArb, broadcastPairArb, indicesArb, shapeArb, sizeOf, type Shape } from '../helpers/arb.js';
+import { attentionArb, axesArb, broadcastPairArb, distinctIndicesArb, indicesArb, shapeArb, sizeOf, type Shape } from '../helpers/arb.js';
 import { assertClose, TOL, type Tolerance, smallLabelerProblem } from './parity.js';
 
 const mode = (process.env.OFFRAMP_GPUJS_MODE || 'cpu') as GpujsMode;
@@ -65,6 +65,8 @@ function createMirror(reference: Backend, tested: Backend): Backend & { readBoth
   const own = {
     name: 'mirror',
     description: `${reference.name} and ${tested.name} side by side`,
+    // gpu.js has no fused kernels: every fused op runs its composite on both backends
+    fused: {},
     fromArray: (data: TypedArray) => new Pair(reference.fromArray(data.slice()), tested.fromArray(data.slice())),
     read: (x: Storage) => reference.read((x as Pair).ref),
     readBoth: async (x: Storage) => [await reference.read((x as Pair).ref), await tested.read((x as Pair).test)],
@@ -288,6 +290,23 @@ describe(`gpujs kernels match the CPU backend (mode ${mode})`, () => {
       await same(`scatterAddRows rows ${rows} cols ${cols} idx [${idx}]`, TOL.reduction, (be, i) => be.scatterAddRows(i(src), i(idx), nIdx, rows, cols));
     }));
 
+  test('scatterRows (distinct indices in any order, none, zero columns)', () =>
+    prop(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 40 }), seedArb), async ([rows, cols, seed]) => {
+      const r = new Rng(seed);
+      const idx = Int32Array.from([...Array(rows).keys()].filter(() => r.uniform() < 0.5).sort(() => r.uniform() - 0.5));
+      const [dst, src] = [values(r, rows * cols), values(r, idx.length * cols)];
+      await same(`scatterRows rows ${rows} cols ${cols} idx [${idx}]`, TOL.exact, (be, i) => be.scatterRows(i(dst), i(src), i(idx), idx.length, cols));
+    }));
+
+  test('scatterRows rejects a repeated or out-of-range index', () => {
+    const x = gj.fill('f32', 6, 1);
+    const idx = gj.fromArray(new Int32Array([1, 1]));
+    assert.throws(() => gj.scatterRows(x, x, idx, 2, 2), /scatterRows: row 1 is written twice \(position 1\)/);
+    const far = gj.fromArray(new Int32Array([3]));
+    assert.throws(() => gj.scatterRows(x, x, far, 1, 2), /scatterRows: index 3 at position 0 is out of range \[0, 3\)/);
+    for (const s of [x, idx, far]) gj.free(s);
+  });
+
   test('gatherRows and scatterAddRows reject an out-of-range index', () => {
     const x = gj.fill('f32', 6, 1);
     const idx = gj.fromArray(new Int32Array([0, 3]));
@@ -304,21 +323,6 @@ describe(`gpujs kernels match the CPU backend (mode ${mode})`, () => {
       const xi = Int32Array.from(x);
       await same(`cast f32 [${s}]`, TOL.exact, (be, i) => be.cast(i(xi), 'f32'));
       await same(`cast copy [${s}]`, TOL.exact, (be, i) => be.cast(i(x), 'f32'));
-    }));
-
-  test('adamw, in place on param, m and v', () =>
-    prop(fc.tuple(dims(1, 1, 5000), seedArb, fc.integer({ min: 1, max: 50 }), fc.constantFrom(0, 0.01)), async ([[n], seed, t, wd]) => {
-      const r = new Rng(seed);
-      const [p, g, m] = [values(r, n!), values(r, n!), values(r, n!, (q) => q.normal() * 0.1)];
-      const v = values(r, n!, (q) => q.uniform() * 0.1);
-      const args = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd, bc1: 1 - 0.9 ** t, bc2: 1 - 0.999 ** t };
-      for (const which of [0, 1, 2]) {
-        await same(`adamw ${['param', 'm', 'v'][which]} n ${n} t ${t}`, TOL.optimizer, (be, i) => {
-          const ss = [i(p), i(g), i(m), i(v)] as const;
-          be.adamw(ss[0], ss[1], ss[2], ss[3], args);
-          return be.cast([ss[0], ss[2], ss[3]][which]!, 'f32');
-        });
-      }
     }));
 
   test('f64 is refused with a clear error', () => {
@@ -421,6 +425,9 @@ const opCases: { [K in GradOp]: fc.Arbitrary<OpCase> } = {
   gatherRows: fc.tuple(sh(0, 2), fc.integer({ min: 1, max: 6 })).chain(([rest, rows]) => indicesArb(rows).map((idx): OpCase => ({
     label: `[${rows}, ${rest}] idx [${idx}]`, inputs: [{ shape: [rows, ...rest] }], f: ([x]) => ops.gatherRows(x!, indices(idx)),
   }))),
+  scatterRows: fc.tuple(sh(0, 2), fc.integer({ min: 1, max: 6 })).chain(([rest, rows]) => distinctIndicesArb(rows).map((idx): OpCase => ({
+    label: `rows ${rows} idx [${idx}] rest [${rest}]`, inputs: [{ shape: [rows, ...rest] }, { shape: [idx.length, ...rest] }], f: ([d, x]) => ops.scatterRows(d!, x!, indices(idx)),
+  }))),
   scatterAddRows: fc.tuple(sh(0, 2), fc.integer({ min: 1, max: 6 })).chain(([rest, rows]) => indicesArb(rows).map((idx): OpCase => ({
     label: `rows ${rows} idx [${idx}] rest [${rest}]`, inputs: [{ shape: [idx.length, ...rest] }], f: ([x]) => ops.scatterAddRows(x!, indices(idx), rows),
   }))),
@@ -465,8 +472,9 @@ describe(`gpujs ops match the CPU backend, forward and backward (mode ${mode})`,
         loss.backward();
         await assertMirrored(`${name} ${c.label} forward`, out, TOL.graph);
         for (const [i, q] of params.entries()) {
-          assert.ok(q.grad, `${name} ${c.label}: input ${i} got no gradient`);
-          await assertMirrored(`${name} ${c.label} d/dinput${i}`, q.grad, TOL.graph);
+          // an input the graph never reads (keys of a segment without queries) gets no gradient
+          if (q.grad) await assertMirrored(`${name} ${c.label} d/dinput${i}`, q.grad, TOL.graph);
+          else assert.ok(q.size === 0 || name === 'sparseQueryAttention', `${name} ${c.label}: input ${i} got no gradient`);
           q.zeroGrad();
           q.dispose();
         }

@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fromArray, indices, Rng, tensor, type Tensor } from '../../src/index.js';
+import { fromArray, indices, Rng, tensor, zeros, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
-import { axesArb, broadcastPairArb, indicesArb, shapeArb, sizeOf, valuesArb, type Shape } from '../helpers/arb.js';
+import { axesArb, broadcastPairArb, distinctIndicesArb, indicesArb, shapeArb, sizeOf, valuesArb, type Shape } from '../helpers/arb.js';
 import * as R from '../helpers/ref.js';
 
 const runs = { numRuns: 100, includeErrorInReport: true };
@@ -232,6 +232,24 @@ test('matmul with transposes and batch broadcast matches the triple loop', () =>
 test('matmul propagates NaN and Inf from b even where a is 0 (IEEE 0·NaN = NaN)', () => {
   const y = O.matmul(tensor([0, 1], [1, 2]), tensor([NaN, 1], [2, 1])).dataSync();
   assert.ok(Number.isNaN(y[0]!), `got ${y[0]}`);
+});
+
+test('scatterRows replaces the indexed rows and keeps the others', () => {
+  fc.assert(
+    fc.property(
+      fc.tuple(fc.integer({ min: 1, max: 5 }), shapeArb(0, 2)).chain(([rows, rest]) =>
+        distinctIndicesArb(rows).chain((idx) => fc.tuple(f64([rows, ...rest]), f64([idx.length, ...rest]), fc.constant(idx)))),
+      ([dst, src, idx]) => {
+        const cols = sizeOf(dst.shape.slice(1));
+        const want = [...dst.data];
+        idx.forEach((r, i) => want.splice(r * cols, cols, ...src.data.slice(i * cols, (i + 1) * cols)));
+        same(O.scatterRows(t64(dst), t64(src), indices(idx)), { shape: dst.shape, data: want }, 'scatterRows');
+      },
+    ),
+    runs,
+  );
+  throwsNaming(() => O.scatterRows(zeros([3, 2]), zeros([2, 2]), indices([1, 1])), RangeError, 'scatterRows', 'row 1 is written twice');
+  throwsNaming(() => O.scatterRows(zeros([3, 2]), zeros([2, 3]), indices([0, 1])), Error, 'scatterRows', '[2, 3]');
 });
 
 test('gatherRows and scatterAddRows (repeated indices accumulate)', () => {

@@ -8,7 +8,7 @@ import { fromArray, indices, Rng, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { gradcheck, gradcheckRuns, type GradInput } from '../helpers/gradcheck.js';
-import { attentionArb, axesArb, broadcastPairArb, indicesArb, inputArb, shapeArb, sizeOf, type Shape, type ValueKind } from '../helpers/arb.js';
+import { attentionArb, axesArb, broadcastPairArb, distinctIndicesArb, indicesArb, inputArb, shapeArb, sizeOf, type Shape, type ValueKind } from '../helpers/arb.js';
 
 interface GradCase {
   /** extra description for failure messages (axes, flags) */
@@ -169,6 +169,15 @@ const checks: { [K in GradOp]: fc.Arbitrary<GradCase> } = {
     fc.integer({ min: 1, max: 4 }).chain((rows) =>
       indicesArb(rows).chain((idx) =>
         inputArb([idx.length, ...rest]).map((x): GradCase => ({ label: `idx [${idx}] rows ${rows}`, inputs: [x], f: ([t]) => O.scatterAddRows(t!, indices(idx), rows) })),
+      ),
+    ),
+  ),
+  scatterRows: shapeArb(0, 2).chain((rest) =>
+    fc.integer({ min: 1, max: 5 }).chain((rows) =>
+      distinctIndicesArb(rows).chain((idx) =>
+        fc.tuple(inputArb([rows, ...rest]), inputArb([idx.length, ...rest])).map(([d, x]): GradCase => ({
+          label: `idx [${idx}] rows ${rows}`, inputs: [d, x], f: ([a, b]) => O.scatterRows(a!, b!, indices(idx)),
+        })),
       ),
     ),
   ),

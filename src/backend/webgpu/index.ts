@@ -41,11 +41,21 @@ export async function openWebGpuBackend(opts: WebGpuOptions = {}): Promise<WebGp
     gatherRows: (x, idx, n, c) => k.gatherRows(x, idx, n, c),
     scatterAddRows: (s, idx, n, r, c) => k.scatterAddRows(s, idx, n, r, c),
     cast: (x, dt) => k.cast(x, dt),
-    attention: (q, kk, v, segs, args) => k.attention(q, kk, v, segs, args),
-    attentionBackward: (d, q, kk, v, pr, segs, args) => k.attentionBackward(d, q, kk, v, pr, segs, args),
-    layerNorm: (x, g, b, rows, h, eps) => k.layerNorm(x, g, b, rows, h, eps),
-    layerNormBackward: (dy, x, g, mean, rstd, rows, h) => k.layerNormBackward(dy, x, g, mean, rstd, rows, h),
-    adamw: (p, g, m, v, a) => k.adamw(p, g, m, v, a),
+    scatterRows: (d, s, idx, n, c) => k.scatterRows(d, s, idx, n, c),
+    fused: {
+      attention: {
+        forward: (q, kk, v, segs, args) => k.attention(q, kk, v, segs, args),
+        backward: (d, q, kk, v, pr, segs, args) => k.attentionBackward(d, q, kk, v, pr, segs, args),
+      },
+      layerNorm: {
+        forward: (x, g, b, rows, h, eps) => k.layerNorm(x, g, b, rows, h, eps),
+        backward: (dy, x, g, mean, rstd, rows, h) => k.layerNormBackward(dy, x, g, mean, rstd, rows, h),
+      },
+      adamw: (p, g, m, v, a) => {
+        k.adamw(p, g, m, v, a);
+        return true;
+      },
+    },
     read: async (x: Storage): Promise<TypedArray> => {
       const s = x as GpuStorage;
       const bytes = await gpu.read(s.buffer, s.size * 4);

@@ -21,6 +21,7 @@ export const kernelTable = {
   matmul: { file: 'matmul/matmul', entry: 'main' },
   matmulDirect: { file: 'matmul/matmul', entry: 'direct' },
   gatherRows: { file: 'gather/gather_rows', entry: 'main' },
+  scatterRows: { file: 'gather/scatter_rows', entry: 'main' },
   scatterCount: { file: 'gather/scatter_add_rows', entry: 'count' },
   scatterScan: { file: 'gather/scatter_add_rows', entry: 'scan' },
   scatterFill: { file: 'gather/scatter_add_rows', entry: 'fill' },
@@ -297,6 +298,13 @@ export class GpuKernels implements Kernels {
     g.release(cnt);
     g.release(off);
     g.release(list);
+    return out;
+  }
+
+  scatterRows(dst: Storage, src: Storage, idx: Storage, nIdx: number, cols: number): Storage {
+    const out = this.alloc('scatterRows', dst.dtype, dst.size);
+    this.run1d('strided', dst.size, this.movementParams('scatterRows', dst.size, [dst.size], [1], 0), [buf(dst), out.buffer]);
+    this.run1d('scatterRows', nIdx * cols, new Uint32Array([nIdx * cols, cols, cols === 0 ? 0 : dst.size / cols]), [buf(src), buf(idx), out.buffer]);
     return out;
   }
 

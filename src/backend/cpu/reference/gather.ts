@@ -1,4 +1,4 @@
-// CPU reference loops of gatherRows and scatterAddRows (bounds-checked: a bad index names itself).
+// CPU reference loops of gatherRows, scatterAddRows and scatterRows (bounds-checked: a bad index names itself).
 import { allocArray, type TypedArray } from '../../dtype.js';
 
 function checkRow(op: string, idx: Int32Array, i: number, rows: number): number {
@@ -22,6 +22,20 @@ export function scatterAddRowsRef(src: TypedArray, idx: Int32Array, nIdx: number
   for (let i = 0; i < nIdx; i++) {
     const r = checkRow('scatterAddRows', idx, i, rows);
     for (let c = 0; c < cols; c++) out[r * cols + c]! += src[i * cols + c]!;
+  }
+  return out;
+}
+
+export function scatterRowsRef(dst: TypedArray, src: TypedArray, idx: Int32Array, nIdx: number, cols: number): TypedArray {
+  const out = allocArray(dst instanceof Float64Array ? 'f64' : 'f32', dst.length);
+  out.set(dst);
+  const rows = cols === 0 ? Infinity : dst.length / cols;
+  const written = new Set<number>();
+  for (let i = 0; i < nIdx; i++) {
+    const r = checkRow('scatterRows', idx, i, rows);
+    if (written.has(r)) throw new RangeError(`scatterRows: row ${r} is written twice (position ${i}); the indices must be distinct`);
+    written.add(r);
+    out.set(src.subarray(i * cols, (i + 1) * cols), r * cols);
   }
   return out;
 }

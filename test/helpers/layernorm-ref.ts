@@ -1,5 +1,5 @@
-// CPU reference loops of the fused layerNorm pair.
-import { allocArray, type TypedArray } from '../../dtype.js';
+// Plain-loop layerNorm (forward and backward): a test oracle for the fused kernels' saved mean and rstd.
+import { allocArray, type TypedArray } from '../../src/backend/dtype.js';
 
 export function layerNormRef(x: TypedArray, gamma: TypedArray, beta: TypedArray, rows: number, h: number, eps: number): { y: TypedArray; mean: TypedArray; rstd: TypedArray } {
   const dtype = x instanceof Float64Array ? 'f64' : 'f32';

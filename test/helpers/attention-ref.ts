@@ -1,6 +1,7 @@
-// CPU reference loops of the fused sparse-query attention pair.
-import type { AttentionArgs } from '../../backend.js';
-import { allocArray, type TypedArray } from '../../dtype.js';
+// Plain-loop sparse-query attention (forward and backward): a test oracle for the fused kernels'
+// probabilities, which the composite op does not expose.
+import type { AttentionArgs } from '../../src/backend/backend.js';
+import { allocArray, type TypedArray } from '../../src/backend/dtype.js';
 
 function floatLike(x: TypedArray, size: number): TypedArray {
   return allocArray(x instanceof Float64Array ? 'f64' : 'f32', size);
