@@ -92,7 +92,7 @@ export class AdamW {
 }
 
 /** AdamW from primitives, for backends without the fused kernel: the new m, v and param overwrite the old. */
-function adamwComposite(p: Tensor, g: Tensor, m: Tensor, v: Tensor, a: AdamWArgs): void {
+export function adamwComposite(p: Tensor, g: Tensor, m: Tensor, v: Tensor, a: AdamWArgs): void {
   tidy(() => noGrad(() => {
     const m1 = add(mul(m, a.beta1), mul(g, 1 - a.beta1));
     const v1 = add(mul(v, a.beta2), mul(mul(g, 1 - a.beta2), g));
