@@ -1,14 +1,13 @@
 // y = f(x) elementwise; the map is chosen by the override constant OP: its index in the unary table of
 // src/backend/elementwise.ts, whose WGSL expressions the loader splices in at the @generated marker.
-// params: [n, bits of the f32 parameter (pow's exponent)]
 override OP: u32 = 0u;
 
-@group(0) @binding(0) var<storage, read> P: array<u32>;
-
-// NaN and ±∞ cannot be WGSL constants: build them from bits at run time (P[0] & 0 is a run-time 0).
-fn bits(b: u32) -> f32 {
-  return bitcast<f32>(b | (P[0] & 0u));
+struct UnaryParams {
+  n: u32,
+  param: f32,
 }
+@group(0) @binding(0) var<uniform> params: UnaryParams;
+
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 
@@ -66,7 +65,7 @@ fn f(x: f32, p: f32) -> f32 {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= P[0]) { return; }
-  Y[i] = f(X[i], bitcast<f32>(P[1]));
+  let i = flat_index(gid, nwg);
+  if (i >= params.n) { return; }
+  Y[i] = f(X[i], params.param);
 }

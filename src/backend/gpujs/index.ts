@@ -255,8 +255,9 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     scatterRows(dst, src, idx, nIdx, cols) {
       const [ds, ss, is] = [st(dst), st(src), st(idx)];
       noF64('scatterRows', ds.dtype);
-      const rows = cols === 0 ? 0 : ds.size / cols;
+      const rows = cols === 0 ? Infinity : ds.size / cols;
       const ix = checkIndices('scatterRows', is, nIdx, rows);
+      if (cols === 0) return wrap(new Float32Array(0));
       // gpu.js has no scatter: each output row looks up which source row (if any) replaces it
       const pos = new Float32Array(Math.max(rows, 1)).fill(-1);
       for (let i = 0; i < nIdx; i++) {

@@ -5,6 +5,7 @@ import type { TypedArray } from '../dtype.js';
 import { GpuDevice, type DeviceStats } from './device.js';
 import { GpuKernels, GpuStorage } from './kernels.js';
 import { loadKernelSources } from './loader.js';
+import { webgpuFused } from './fused.js';
 
 export interface WebGpuBackend extends Backend {
   readonly gpu: GpuDevice;
@@ -42,20 +43,7 @@ export async function openWebGpuBackend(opts: WebGpuOptions = {}): Promise<WebGp
     scatterAddRows: (s, idx, n, r, c) => k.scatterAddRows(s, idx, n, r, c),
     cast: (x, dt) => k.cast(x, dt),
     scatterRows: (d, s, idx, n, c) => k.scatterRows(d, s, idx, n, c),
-    fused: {
-      attention: {
-        forward: (q, kk, v, segs, args) => k.attention(q, kk, v, segs, args),
-        backward: (d, q, kk, v, pr, segs, args) => k.attentionBackward(d, q, kk, v, pr, segs, args),
-      },
-      layerNorm: {
-        forward: (x, g, b, rows, h, eps) => k.layerNorm(x, g, b, rows, h, eps),
-        backward: (dy, x, g, mean, rstd, rows, h) => k.layerNormBackward(dy, x, g, mean, rstd, rows, h),
-      },
-      adamw: (p, g, m, v, a) => {
-        k.adamw(p, g, m, v, a);
-        return true;
-      },
-    },
+    fused: webgpuFused(k),
     read: async (x: Storage): Promise<TypedArray> => {
       const s = x as GpuStorage;
       const bytes = await gpu.read(s.buffer, s.size * 4);

@@ -18,16 +18,17 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
   }
 }
 
-/** Every `kernels/<family>/<name>.wgsl`, keyed `<family>/<name>`. */
+/** Every `kernels/<family>/<name>.wgsl` after the shared kernels/preamble.wgsl, keyed `<family>/<name>`. */
 export function loadKernelSources(root: string = packageRoot()): Map<string, string> {
   const dir = join(root, 'kernels');
+  const preamble = readFileSync(join(dir, 'preamble.wgsl'), 'utf8');
   const out = new Map<string, string>();
   for (const family of readdirSync(dir, { withFileTypes: true })) {
     if (!family.isDirectory()) continue;
     for (const file of readdirSync(join(dir, family.name))) {
       if (!file.endsWith('.wgsl')) continue;
       const key = `${family.name}/${file.slice(0, -'.wgsl'.length)}`;
-      out.set(key, splice(key, readFileSync(join(dir, family.name, file), 'utf8')));
+      out.set(key, preamble + splice(key, readFileSync(join(dir, family.name, file), 'utf8')));
     }
   }
   return out;
