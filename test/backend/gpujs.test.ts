@@ -30,6 +30,7 @@ import { fromArray, indices, tidy, type Tensor } from '../../src/index.js';
 import * as ops from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
+import { ownsBackend } from '../helpers/suite.js';
 import { paramGroups, defaultTrainOptions } from '../../src/earlyexit/train.js';
 import { attentionArb, axesArb, broadcastPairArb, distinctIndicesArb, indicesArb, shapeArb, sizeOf, type Shape } from '../helpers/arb.js';
 import { assertClose, TOL, type Tolerance, smallLabelerProblem } from './parity.js';
@@ -94,7 +95,7 @@ function createMirror(reference: Backend, tested: Backend): Backend & { readBoth
 }
 
 const mirror = createMirror(cpu, gj);
-useBackend(mirror);
+if (!ownsBackend) useBackend(mirror);
 after(() => gj.destroy());
 
 /** fast-check runs per property: small, the machine is shared (env OFFRAMP_PROPERTY_RUNS for more) */
@@ -459,7 +460,7 @@ async function assertMirrored(what: string, t: Tensor, tol: Tolerance): Promise<
   assertClose(what, got, want, tol);
 }
 
-describe(`gpujs ops match the CPU backend, forward and backward (mode ${mode})`, () => {
+describe(`gpujs ops match the CPU backend, forward and backward (mode ${mode})`, { skip: ownsBackend }, () => {
   for (const name of gradOps) {
     test(name, () =>
       prop(fc.tuple(opCases[name], seedArb), async ([c, seed]) => {
@@ -489,7 +490,7 @@ describe(`gpujs ops match the CPU backend, forward and backward (mode ${mode})`,
 
 // ---- training ----
 
-describe(`gpujs trains a small early-exit encoder like the CPU backend (mode ${mode})`, () => {
+describe(`gpujs trains a small early-exit encoder like the CPU backend (mode ${mode})`, { skip: ownsBackend }, () => {
   test('4 steps of joint-loss training with AdamW and clipping: losses and every parameter match; live buffers stay flat', async () => {
     const { model, batch } = smallLabelerProblem();
     const opt = new AdamW(paramGroups(model, { ...defaultTrainOptions, lr: 1e-2 }));

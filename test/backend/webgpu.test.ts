@@ -23,6 +23,7 @@ import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
 import type { AttentionSegment } from '../../src/ops/attention.js';
 import { attentionRef } from '../helpers/attention-ref.js';
+import { ownsBackend } from '../helpers/suite.js';
 import { layerNormBackwardRef, layerNormRef } from '../helpers/layernorm-ref.js';
 import { defaultTrainOptions, paramGroups } from '../../src/earlyexit/train.js';
 import { assertClose, assertCloseScaled, attentionCase, attentionCaseArb, attentionExamples, layerNormScales, MirrorBackend, scaled, TOL, type AttentionCase, type Tolerance, smallLabelerProblem } from './parity.js';
@@ -38,7 +39,7 @@ if (!gpu) {
   });
 }
 // ops in this file run on the mirror (CPU oracle + WebGPU), see parity.ts
-const mirror = gpu ? new MirrorBackend(cpu, gpu) : null;
+const mirror = gpu && !ownsBackend ? new MirrorBackend(cpu, gpu) : null;
 if (mirror) useBackend(mirror);
 
 after(() => gpu?.destroy());
@@ -492,7 +493,7 @@ async function assertMirrored(what: string, t: Tensor, tol: Tolerance): Promise<
   assertClose(what, got, want, tol);
 }
 
-describe('webgpu ops match the CPU backend, forward and backward', { skip }, () => {
+describe('webgpu ops match the CPU backend, forward and backward', { skip: skip || ownsBackend }, () => {
   for (const name of gradOps) {
     test(name, () =>
       prop(seedArb, async (seed) => {
@@ -517,7 +518,7 @@ describe('webgpu ops match the CPU backend, forward and backward', { skip }, () 
 
 // ---- a small early-exit model ----
 
-describe('webgpu trains a small early-exit encoder like the CPU backend', { skip }, () => {
+describe('webgpu trains a small early-exit encoder like the CPU backend', { skip: skip || ownsBackend }, () => {
   test('2 joint-loss training steps (attention, layerNorm, AdamW with clipping): losses and every parameter match', async () => {
     const { model, batch } = smallLabelerProblem();
     const opt = new AdamW(paramGroups(model, { ...defaultTrainOptions, lr: 1e-2 }));
@@ -544,7 +545,7 @@ describe('webgpu trains a small early-exit encoder like the CPU backend', { skip
 
 // ---- memory and lifetime ----
 
-describe('webgpu memory and lifetime', { skip }, () => {
+describe('webgpu memory and lifetime', { skip: skip || ownsBackend }, () => {
   test('live GPU buffers stay flat over 20 steps of a training loop (and it trains alike on both)', async () => {
     const r = new Rng(7);
     const x = fromArray(values(r, 16 * 6), [16, 6]);

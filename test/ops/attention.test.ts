@@ -5,13 +5,14 @@ import fc from 'fast-check';
 import { fromArray, noGrad, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
 import { attentionArb, valuesArb } from '../helpers/arb.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   assert.equal(a.length, b.length, `${what}: length`);
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-12 + 1e-10 * Math.abs(b[i]!), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
 }
 
-test('fused attention equals the composite: output and the gradients of q, k, v (f64)', () => {
+test('fused attention equals the composite: output and the gradients of q, k, v (f64)', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(attentionArb.chain((p) => fc.tuple(fc.constant(p), valuesArb(p.m * p.h), valuesArb(p.n * p.h), valuesArb(p.n * p.h), valuesArb(p.m * p.h))),
       ([{ heads, h, n, m, segments }, qv, kv, vv, gv]) => {
@@ -32,7 +33,7 @@ test('fused attention equals the composite: output and the gradients of q, k, v 
   );
 });
 
-test('attention: a query segment with no keys gives 0 and gradient 0; rows attend only to their segment', () => {
+test('attention: a query segment with no keys gives 0 and gradient 0; rows attend only to their segment', { skip: cpuOnly }, () => {
   const q = fromArray(Float64Array.from([1, 2, 3, 4]), [2, 2]).param('q');
   const k = fromArray(Float64Array.from([1, 0, 0, 1, 5, 5]), [3, 2]).param('k');
   const v = fromArray(Float64Array.from([1, 1, 2, 2, 100, 100]), [3, 2]).param('v');

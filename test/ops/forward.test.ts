@@ -8,6 +8,7 @@ import { fromArray, indices, Rng, tensor, zeros, type Tensor } from '../../src/i
 import * as O from '../../src/ops/index.js';
 import { axesArb, broadcastPairArb, distinctIndicesArb, indicesArb, shapeArb, sizeOf, valuesArb, type Shape } from '../helpers/arb.js';
 import * as R from '../helpers/ref.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 const runs = { numRuns: 100, includeErrorInReport: true };
 const f32 = (shape: Shape) => valuesArb(sizeOf(shape)).map((v) => ({ shape, data: v.map(Math.fround) }));
@@ -39,7 +40,7 @@ const binaries: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number
 ];
 
 for (const [name, op, ref] of binaries) {
-  test(`${name} broadcasts like numpy (f32, exact)`, () => {
+  test(`${name} broadcasts like numpy (f32, exact)`, { skip: cpuOnly }, () => {
     fc.assert(
       fc.property(
         broadcastPairArb().chain(({ a, b }) => fc.tuple(f32(a), f32(b))),
@@ -55,7 +56,7 @@ for (const [name, op, ref] of binaries) {
   });
 }
 
-test('binary ops accept JS numbers on either side and keep the tensor dtype', () => {
+test('binary ops accept JS numbers on either side and keep the tensor dtype', { skip: cpuOnly }, () => {
   const x = tensor([1, 2, 3], [3], 'f64');
   assert.deepEqual([...O.sub(10, x).dataSync()], [9, 8, 7]);
   assert.deepEqual([...O.div(x, 2).dataSync()], [0.5, 1, 1.5]);
@@ -80,7 +81,7 @@ const unaries: [string, (x: Tensor) => Tensor, (x: number) => number, 'any' | 'p
 ];
 
 for (const [name, op, ref, kind] of unaries) {
-  test(`${name} matches Math (f64)`, () => {
+  test(`${name} matches Math (f64)`, { skip: cpuOnly }, () => {
     fc.assert(
       fc.property(
         shapeArb(0, 4).chain((s) => valuesArb(sizeOf(s), kind).map((data) => ({ shape: s, data }))),
@@ -96,7 +97,7 @@ for (const [name, op, ref, kind] of unaries) {
   });
 }
 
-test('erf at large |x| and known values', () => {
+test('erf at large |x| and known values', { skip: cpuOnly }, () => {
   // erf(0) = 0, odd symmetry, erf(±6) = ±1 to double precision, erf(0.5) = 0.5204998778130465 (A&S table 7.1)
   const y = [...O.erf(tensor([0, 0.5, -0.5, 3.5, -6, 6], [6], 'f64')).dataSync()];
   assert.equal(y[0], 0);
@@ -106,7 +107,7 @@ test('erf at large |x| and known values', () => {
   assert.deepEqual([y[4], y[5]], [-1, 1]);
 });
 
-test('where broadcasts condition and both branches', () => {
+test('where broadcasts condition and both branches', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       broadcastPairArb().chain(({ a, b, out }) =>
@@ -138,7 +139,7 @@ const reductions: [string, (x: Tensor, axes: number[] | undefined, keep: boolean
 ];
 
 for (const [name, op, ref] of reductions) {
-  test(`${name} over axis subsets with and without keepdims`, () => {
+  test(`${name} over axis subsets with and without keepdims`, { skip: cpuOnly }, () => {
     fc.assert(
       fc.property(
         shapeArb(0, 4).chain((s) => fc.tuple(f64(s), s.length ? fc.option(axesArb(s.length), { nil: undefined }) : fc.constant(undefined), fc.boolean())),
@@ -152,14 +153,14 @@ for (const [name, op, ref] of reductions) {
   });
 }
 
-test('max gradient is shared equally among ties', () => {
+test('max gradient is shared equally among ties', { skip: cpuOnly }, () => {
   const x = tensor([1, 3, 3, 2, 2, 0], [2, 3], 'f64').param();
   O.sum(O.max(x, 1)).backward();
   // row 0: 3 twice; row 1: 2 twice
   assert.deepEqual([...x.grad!.dataSync()], [0, 0.5, 0.5, 0.5, 0.5, 0]);
 });
 
-test('reshape, permute, transpose, slice, pad, concat and expand move values like the reference', () => {
+test('reshape, permute, transpose, slice, pad, concat and expand move values like the reference', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       shapeArb(1, 4).chain((s) =>
@@ -203,7 +204,7 @@ test('reshape shares storage with its source (no copy)', () => {
   assert.equal(y.storage, x.storage);
 });
 
-test('matmul with transposes and batch broadcast matches the triple loop', () => {
+test('matmul with transposes and batch broadcast matches the triple loop', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc
@@ -229,12 +230,12 @@ test('matmul with transposes and batch broadcast matches the triple loop', () =>
   );
 });
 
-test('matmul propagates NaN and Inf from b even where a is 0 (IEEE 0·NaN = NaN)', () => {
+test('matmul propagates NaN and Inf from b even where a is 0 (IEEE 0·NaN = NaN)', { skip: cpuOnly }, () => {
   const y = O.matmul(tensor([0, 1], [1, 2]), tensor([NaN, 1], [2, 1])).dataSync();
   assert.ok(Number.isNaN(y[0]!), `got ${y[0]}`);
 });
 
-test('scatterRows replaces the indexed rows and keeps the others', () => {
+test('scatterRows replaces the indexed rows and keeps the others', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc.tuple(fc.integer({ min: 1, max: 5 }), shapeArb(0, 2)).chain(([rows, rest]) =>
@@ -252,7 +253,7 @@ test('scatterRows replaces the indexed rows and keeps the others', () => {
   throwsNaming(() => O.scatterRows(zeros([3, 2]), zeros([2, 3]), indices([0, 1])), Error, 'scatterRows', '[2, 3]');
 });
 
-test('gatherRows and scatterAddRows (repeated indices accumulate)', () => {
+test('gatherRows and scatterAddRows (repeated indices accumulate)', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc.tuple(fc.integer({ min: 1, max: 5 }), shapeArb(0, 2)).chain(([rows, rest]) => fc.tuple(f64([rows, ...rest]), indicesArb(rows), fc.constant(rest))),
@@ -273,7 +274,7 @@ test('gatherRows and scatterAddRows (repeated indices accumulate)', () => {
   );
 });
 
-test('softmax and logSoftmax along any axis', () => {
+test('softmax and logSoftmax along any axis', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       shapeArb(1, 4).chain((s) => fc.tuple(f64(s), fc.integer({ min: -s.length, max: s.length - 1 }))),
@@ -287,7 +288,7 @@ test('softmax and logSoftmax along any axis', () => {
   );
 });
 
-test('layerNorm over the last axis (two-pass reference)', () => {
+test('layerNorm over the last axis (two-pass reference)', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc.tuple(shapeArb(0, 2), fc.integer({ min: 1, max: 6 }), fc.constantFrom(1e-12, 1e-5)).chain(([lead, h, eps]) => fc.tuple(f64([...lead, h]), f64([h]), f64([h]), fc.constant(eps))),
@@ -301,7 +302,7 @@ test('layerNorm over the last axis (two-pass reference)', () => {
   );
 });
 
-test('crossEntropy: per-row losses, mean over non-ignored rows, ignore index', () => {
+test('crossEntropy: per-row losses, mean over non-ignored rows, ignore index', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 5 }), fc.constantFrom(-100, 2)).chain(([n, c, ignore]) =>
@@ -323,7 +324,7 @@ test('crossEntropy: per-row losses, mean over non-ignored rows, ignore index', (
   );
 });
 
-test('dropout: zero or x/(1−p), reproducible from the seed, identity at p = 0', () => {
+test('dropout: zero or x/(1−p), reproducible from the seed, identity at p = 0', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(fc.tuple(shapeArb(1, 3, 5), fc.double({ min: 0.05, max: 0.9, noNaN: true }), fc.integer()), ([s, p, seed]) => {
       const x = fromArray(Float64Array.from({ length: sizeOf(s) }, (_, i) => i + 1), s);
@@ -336,7 +337,7 @@ test('dropout: zero or x/(1−p), reproducible from the seed, identity at p = 0'
   );
 });
 
-test('dropout drops about a fraction p (seeded, 10 000 elements)', () => {
+test('dropout drops about a fraction p (seeded, 10 000 elements)', { skip: cpuOnly }, () => {
   // binomial(10000, 0.3): standard deviation 46, so ±300 is more than 6 sigma for this fixed seed
   const y = O.dropout(fromArray(new Float32Array(10000).fill(1)), 0.3, new Rng(7)).dataSync();
   const zeros = y.filter((v) => v === 0).length;
@@ -372,7 +373,7 @@ test('shape errors name the op and the shapes', () => {
   throwsNaming(() => tensor([1, 2, 3], [2, 2]), Error, 'tensor', '[2, 2]');
 });
 
-test('dtype errors name the op, the dtypes and the shapes', () => {
+test('dtype errors name the op, the dtypes and the shapes', { skip: cpuOnly }, () => {
   const a = tensor([1, 2, 3], [3]);
   throwsNaming(() => O.add(a, tensor([1, 2, 3], [3], 'i32')), TypeError, 'add', 'i32', '[3]');
   throwsNaming(() => O.mul(a, tensor([1, 2, 3], [3], 'f64')), TypeError, 'mul', 'f32 [3]', 'f64 [3]');
@@ -382,7 +383,7 @@ test('dtype errors name the op, the dtypes and the shapes', () => {
   throwsNaming(() => O.concat([a, tensor([1], [1], 'f64')]), TypeError, 'concat', 'f32', 'f64');
 });
 
-test('axis and index errors name the op, the axis and the rank or range', () => {
+test('axis and index errors name the op, the axis and the rank or range', { skip: cpuOnly }, () => {
   const a = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
   throwsNaming(() => O.sum(a, 2), Error, 'sum', 'axis 2', 'rank 2');
   throwsNaming(() => O.max(a, -3), Error, 'max', 'axis -3', 'rank 2');

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { fromArray, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
 import { erfFast, erfRef } from '../../src/backend/cpu/reference/elementwise.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 function valueAndGrad(f: (x: Tensor) => Tensor, xs: number[], seed: number[], dtype: 'f32' | 'f64'): [Float32Array | Float64Array, Float32Array | Float64Array] {
   const arr = (v: number[]) => (dtype === 'f64' ? Float64Array.from(v) : Float32Array.from(v));
@@ -16,7 +17,7 @@ function valueAndGrad(f: (x: Tensor) => Tensor, xs: number[], seed: number[], dt
 
 const values = fc.array(fc.double({ min: -12, max: 12, noNaN: true }), { minLength: 1, maxLength: 40 });
 
-test('fused gelu equals the composite 0.5·x·(1 + erf(x/√2)), value and gradient (f64: 1e-12, f32: 3e-7)', () => {
+test('fused gelu equals the composite 0.5·x·(1 + erf(x/√2)), value and gradient (f64: 1e-12, f32: 3e-7)', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(values, (xs) => {
       const seed = xs.map((_, i) => 1 + (i % 3));
@@ -37,7 +38,7 @@ test('the f32 erf is within 1.2e-7 of the accurate one', () => {
   fc.assert(fc.property(fc.double({ min: -10, max: 10, noNaN: true }), (x) => Math.abs(erfFast(x) - erfRef(x)) < 1.2e-7));
 });
 
-test('fused layerNorm equals the composite: value and the gradients of x, gamma, beta (f64)', () => {
+test('fused layerNorm equals the composite: value and the gradients of x, gamma, beta (f64)', { skip: cpuOnly }, () => {
   const arb = fc.record({ rows: fc.integer({ min: 1, max: 5 }), h: fc.integer({ min: 1, max: 9 }), eps: fc.constantFrom(1e-12, 1e-5, 0.1) })
     .chain(({ rows, h, eps }) => fc.tuple(fc.constant({ rows, h, eps }),
       fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: rows * h, maxLength: rows * h }),

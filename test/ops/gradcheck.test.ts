@@ -9,6 +9,7 @@ import * as O from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { gradcheck, gradcheckRuns, type GradInput } from '../helpers/gradcheck.js';
 import { attentionArb, axesArb, broadcastPairArb, distinctIndicesArb, indicesArb, inputArb, shapeArb, sizeOf, type Shape, type ValueKind } from '../helpers/arb.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 interface GradCase {
   /** extra description for failure messages (axes, flags) */
@@ -213,7 +214,7 @@ const checks: { [K in GradOp]: fc.Arbitrary<GradCase> } = {
 };
 
 for (const op of Object.keys(checks) as GradOp[]) {
-  test(`gradcheck ${op}`, () => {
+  test(`gradcheck ${op}`, { skip: cpuOnly }, () => {
     fc.assert(
       fc.property(checks[op], (c) => {
         const r = gradcheck(`${op} (${c.label})`, c.f, c.inputs);
@@ -230,7 +231,7 @@ test('every op in gradOps has a gradient check', () => {
   assert.equal(new Set(gradOps).size, gradOps.length, 'gradOps lists an op twice');
 });
 
-test('gradcheck detects a wrong gradient rule', () => {
+test('gradcheck detects a wrong gradient rule', { skip: cpuOnly }, () => {
   // a deliberately wrong rule (d/dx x² taken as x instead of 2x) must fail the check, naming the op
   const wrong = (xs: Tensor[]) => {
     const x = xs[0]!;

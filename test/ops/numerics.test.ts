@@ -6,11 +6,12 @@ import { fromArray, Rng, tensor, tidy, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
 import { valuesArb } from '../helpers/arb.js';
 import * as R from '../helpers/ref.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 const vals = (t: Tensor) => [...t.dataSync()];
 const allFinite = (xs: ArrayLike<number>) => Array.from(xs).every(Number.isFinite);
 
-test('softmax: rows with values ±1e4 are finite and sum to 1 (f32)', () => {
+test('softmax: rows with values ±1e4 are finite and sum to 1 (f32)', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 8 }).chain((n) => fc.array(fc.oneof(fc.constantFrom(1e4, -1e4), fc.double({ min: -1e4, max: 1e4, noNaN: true })), { minLength: n, maxLength: n })),
@@ -28,7 +29,7 @@ test('softmax: rows with values ±1e4 are finite and sum to 1 (f32)', () => {
   );
 });
 
-test('softmax subtracts a detached row max: shifting a row changes nothing, and no gradient flows through the max', () => {
+test('softmax subtracts a detached row max: shifting a row changes nothing, and no gradient flows through the max', { skip: cpuOnly }, () => {
   const x = tensor([1, 2, 3, -1, 0, 5], [2, 3], 'f64');
   const shifted = O.add(x, tensor([1e3, -1e3], [2, 1], 'f64'));
   R.assertClose(vals(O.softmax(shifted)), vals(O.softmax(x)), R.tol.f64, 'shift invariance');
@@ -45,7 +46,7 @@ test('softmax subtracts a detached row max: shifting a row changes nothing, and 
   assert.ok(!ops.has('max'), `ops recorded: ${[...ops].join(', ')}`);
 });
 
-test('cross-entropy on extreme logits (±1e4, f32 and f64) is finite and correct', () => {
+test('cross-entropy on extreme logits (±1e4, f32 and f64) is finite and correct', { skip: cpuOnly }, () => {
   const logits = [1e4, -1e4, 0, -1e4, 1e4, 1e4, 0, 0, -1e4];
   for (const dtype of ['f32', 'f64'] as const) {
     for (const targets of [[0, 1, 2], [1, 0, 2]]) {
@@ -64,7 +65,7 @@ test('cross-entropy on extreme logits (±1e4, f32 and f64) is finite and correct
   }
 });
 
-test('cross-entropy: ignored rows give 0 loss and 0 gradient and are not counted in the mean', () => {
+test('cross-entropy: ignored rows give 0 loss and 0 gradient and are not counted in the mean', { skip: cpuOnly }, () => {
   const x = tensor([1, 2, 3, 4, 5, 6, 0, 0, 9], [3, 3], 'f64').param();
   const loss = O.crossEntropy(x, [2, -100, 0]);
   const row0 = R.logSumExp([1, 2, 3]) - 3;
@@ -80,7 +81,7 @@ test('cross-entropy: ignored rows give 0 loss and 0 gradient and are not counted
   assert.deepEqual(vals(y.grad!), [0, 0]);
 });
 
-test('layerNorm of inputs with mean 1e4 and std 1e-2 (f32) matches float64; one-pass variance would not', () => {
+test('layerNorm of inputs with mean 1e4 and std 1e-2 (f32) matches float64; one-pass variance would not', { skip: cpuOnly }, () => {
   const rows = 8;
   const h = 64;
   const rng = new Rng(11);
@@ -122,7 +123,7 @@ test('layerNorm of inputs with mean 1e4 and std 1e-2 (f32) matches float64; one-
   assert.ok(worstOne > 1, `one-pass would have passed too (error/tolerance ${worstOne})`);
 });
 
-test('a fully masked attention row gives output 0 and gradient 0 (f32)', () => {
+test('a fully masked attention row gives output 0 and gradient 0 (f32)', { skip: cpuOnly }, () => {
   // T = 4 queries and keys, hs = 3; query row 2 sees no key, the others see keys 0..1 or all
   const [t, hs] = [4, 3];
   const rng = new Rng(5);
@@ -167,7 +168,7 @@ test('a fully masked attention row gives output 0 and gradient 0 (f32)', () => {
   R.assertClose(vals(v.grad!), vals(v2.grad!), { atol: 1e-7, rtol: 1e-6 }, 'dV');
 });
 
-test('fp32 in, fp32 out: ops keep the dtype and mixing f32 with f64 throws', () => {
+test('fp32 in, fp32 out: ops keep the dtype and mixing f32 with f64 throws', { skip: cpuOnly }, () => {
   const x = tensor([0.1, 0.2, 0.3], [1, 3]);
   for (const y of [O.softmax(x), O.logSoftmax(x), O.layerNorm(x, tensor([1, 1, 1]), tensor([0, 0, 0])), O.crossEntropy(x, [1]), O.gelu(x), O.mean(x)]) {
     assert.equal(y.dtype, 'f32');
@@ -175,7 +176,7 @@ test('fp32 in, fp32 out: ops keep the dtype and mixing f32 with f64 throws', () 
   assert.throws(() => O.add(x, tensor([1, 2, 3], [1, 3], 'f64')), /add: dtypes differ/);
 });
 
-test('softmax of f32 rows matches float64 to f32 accuracy on random moderate inputs', () => {
+test('softmax of f32 rows matches float64 to f32 accuracy on random moderate inputs', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 16 }).chain((n) => valuesArb(n).map((v) => v.map((x) => Math.fround(x * 20)))), (row) => {
       R.assertClose(vals(O.softmax(tensor(row, [row.length]))), R.softmaxRow(row), { atol: 1e-7, rtol: 1e-5 }, 'softmax');
