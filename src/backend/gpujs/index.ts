@@ -18,6 +18,7 @@ import type { IKernelRunShortcut } from 'gpu.js';
 import { createRequire } from 'node:module';
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
+import { coalesce } from '../layout.js';
 import {
   binarySource, copySource, fillSource, gatherRowsSource, matmulSource, reduceSource, scatterAddRowsSource, scatterRowsSource,
   stridedSource, truncSource, unarySource, whereSource, writeStridedSource,
@@ -64,28 +65,15 @@ function noF64(what: string, dtype: DType): void {
   }
 }
 
-/** Drop size-1 dims and merge neighbours that are contiguous in every operand. Returns pitches too. */
+/** coalesce (layout.ts), plus each merged dimension's pitch: output elements per step, outermost first. */
 export function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): { shape: number[]; strides: number[][]; pitch: number[] } {
-  const dims: number[] = [];
-  const strides: number[][] = stridesList.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && stridesList.every((s, k) => strides[k]![last] === s[d]! * shape[d]!)) {
-      dims[last]! *= shape[d]!;
-      stridesList.forEach((s, k) => (strides[k]![last] = s[d]!));
-    } else {
-      dims.push(shape[d]!);
-      stridesList.forEach((s, k) => strides[k]!.push(s[d]!));
-    }
-  }
-  const pitch = new Array<number>(dims.length);
-  let p = 1;
-  for (let d = dims.length - 1; d >= 0; d--) {
+  const c = coalesce(shape, stridesList);
+  const pitch = new Array<number>(c.shape.length);
+  for (let d = c.shape.length - 1, p = 1; d >= 0; d--) {
     pitch[d] = p;
-    p *= dims[d]!;
+    p *= c.shape[d]!;
   }
-  return { shape: dims, strides, pitch };
+  return { ...c, pitch };
 }
 
 /** gpu.js rejects empty array arguments: pad with an element that is never read. */

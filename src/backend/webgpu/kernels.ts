@@ -5,6 +5,7 @@
 import type { BinaryOp, Kernels, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { binaryTable, opCode, unaryTable } from '../elementwise.js';
+import { coalesce } from '../layout.js';
 import { COMPUTE_STAGE, type GpuDevice } from './device.js';
 
 /**
@@ -86,28 +87,6 @@ function groups1d(n: number): [number, number] {
 export function groupsFor(g: number): [number, number] {
   const x = Math.min(g, 65535);
   return [x, Math.ceil(g / x)];
-}
-
-/**
- * Merge adjacent axes that are contiguous in every operand and drop size-1 axes, so a rank-7 view
- * of a contiguous tensor becomes rank 1. Returns the shape and one stride list per operand.
- */
-export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const size = shape[d]!;
-    if (size === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
-      outShape[last]! *= size;
-      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
-    } else {
-      outShape.push(size);
-      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
-    }
-  }
-  return { shape: outShape, strides: outStrides };
 }
 
 /**
