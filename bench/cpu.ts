@@ -5,7 +5,7 @@ import { Bench } from 'tinybench';
 import type { MatmulArgs, Storage } from '../src/backend/backend.js';
 import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { fastMatmulOptions, fastMatmulReady, matmulFast, peakLoop } from '../src/backend/cpu/matmul-fast.js';
-import { matmulRef } from '../src/ops/matmul.js';
+import { matmulRef } from '../src/backend/cpu/reference/matmul.js';
 import type { BenchContext, Row, Section } from './run.js';
 
 /** Median latency (ms) of `fn` via tinybench; `budgetMs` bounds the time spent. */
@@ -84,7 +84,6 @@ const rowsSection: Section = {
     const T = 512;
     const H = 256;
     const F = 1024;
-    const nParams = 3_500_000;
     const impls = [
       ['reference', createCpuBackend({ fast: false })],
       ['fast', createCpuBackend({ fast: true })],
@@ -98,9 +97,7 @@ const rowsSection: Section = {
       const h = be.fromArray(rand(T * H, 4));
       const g = be.fromArray(rand(H, 5));
       const probs = be.fromArray(rand(32 * 64 * 64, 6));
-      const big = [7, 8, 9, 10].map((seed) => be.fromArray(rand(nParams, seed).map(Math.abs)));
-      const adam = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, bc1: 0.1, bc2: 0.01 };
-      const t = (fn: () => Storage | Storage[] | void) => medianMs(() => {
+                  const t = (fn: () => Storage | Storage[] | void) => medianMs(() => {
         const r = fn();
         for (const s of r === undefined ? [] : Array.isArray(r) ? r : [r]) be.free(s);
       }, ctx.quick ? 50 : 400, 5);
@@ -110,13 +107,6 @@ const rowsSection: Section = {
         [`mul [${T}, ${F}] · scalar`, () => be.binary('mul', x, g, [T, F], [F, 1], [0, 0])],
         [`gelu [${T}, ${F}]`, () => be.unary('gelu', x, 0)],
         [`geluGrad [${T}, ${F}]`, () => be.unary('geluGrad', x, 0)],
-        [`layerNorm [${T}, ${H}]`, () => Object.values(be.layerNorm(h, g, g, T, H, 1e-12))],
-        [`layerNorm forward + backward [${T}, ${H}]`, () => {
-          const f = be.layerNorm(h, g, g, T, H, 1e-12);
-          const d = be.layerNormBackward(h, h, g, f.mean, f.rstd, T, H);
-          return [f.y, f.mean, f.rstd, d.dx, d.dgamma, d.dbeta];
-        }],
-        [`adamw ${nParams / 1e6}M params`, () => be.adamw(big[0]!, big[1]!, big[2]!, big[3]!, adam)],
       ];
       if (!attentionOnly) for (const [name, fn] of cases) rows.push({ case: name, impl, 'median ms': t(fn) });
       // softmax rows inside attention: exercised through attention (B = 8 segments of 64, 4 heads)
@@ -126,8 +116,11 @@ const rowsSection: Section = {
         return [s * 64, s * 64 + 64, s * 64, s * 64 + 64, s * 4 * 64 * 64][i % 5]!;
       }));
       const args = { m: T, n: T, hidden: H, heads: 4, segments: 8, probsSize: 8 * 4 * 64 * 64, scale: 1 / 8 };
-      rows.push({ case: 'attention forward (8 × 64 tokens, 4 heads)', impl, 'median ms': t(() => Object.values(be.attention(q, q, q, segs, args))) });
-      for (const s of [x, y, bias, h, g, probs, q, segs, ...big]) be.free(s);
+      const attention = be.fused.attention;
+      const probe = attention?.forward(q, q, q, segs, args);
+      for (const st of Object.values(probe ?? {})) be.free(st);
+      if (attention && probe) rows.push({ case: 'fused attention forward (8 × 64 tokens, 4 heads)', impl, 'median ms': t(() => Object.values(attention.forward(q, q, q, segs, args)!)) });
+      for (const s of [x, y, bias, h, g, probs, q, segs]) be.free(s);
     }
     return rows;
   },

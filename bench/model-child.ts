@@ -9,7 +9,6 @@ import { AdamW } from '../src/optim/adamw.js';
 import { fromArray, indices } from '../src/tensor/create.js';
 import { init, noGrad, shutdown, tidy } from '../src/tensor/engine.js';
 import { Rng } from '../src/tensor/random.js';
-import '../src/index.js';
 
 const [workload = 'encoder', runsArg = '5'] = process.argv.slice(2);
 const runs = Number(runsArg);

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpuSections } from './cpu.js';
 import { earlyExitSection } from './earlyexit.js';
+import { fusedSection } from './fused.js';
 import { gpujsSection } from './gpujs.js';
 import { modelSections } from './model.js';
 
@@ -27,6 +28,7 @@ export interface Section {
 
 export const sections: Section[] = [
   ...cpuSections,
+  fusedSection,
   gpujsSection,
   ...modelSections,
   earlyExitSection,

@@ -4,7 +4,7 @@
 // [0, M) in order (some may be empty); key ranges are arbitrary (they may overlap or be empty).
 // The probabilities of segment s, head h, query i (relative), key j (relative) live at
 // probsOffset + (h·m_s + i)·n_s + j.
-// params: [M, H, heads, S, scale (f32 bits), N]
+//
 //
 // Work split (each kernel writes every element of its output exactly once, so no two invocations
 // ever write the same word, and no invocation reads what another wrote within the same dispatch):
@@ -25,7 +25,15 @@
 // segments before it share its qStart but precede it; empty ones after it start past the row).
 const WG: u32 = 64u;
 
-@group(0) @binding(0) var<storage, read> P: array<u32>;
+struct AttentionParams {
+  m: u32,
+  h: u32,
+  heads: u32,
+  segments: u32,
+  scale: f32,
+  n: u32,
+}
+@group(0) @binding(0) var<uniform> params: AttentionParams;
 @group(0) @binding(1) var<storage, read> SEGS: array<i32>;
 
 // probs
@@ -70,7 +78,7 @@ fn seg(s: u32) -> Seg {
 /** The segment holding query row `row`: the last one with qStart ≤ row. */
 fn segmentOf(row: u32) -> Seg {
   var lo = 0u;
-  var hi = P[3]; // invariant: the answer is in [lo, hi)
+  var hi = params.segments; // invariant: the answer is in [lo, hi)
   while (hi - lo > 1u) {
     let mid = (lo + hi) / 2u;
     if (u32(SEGS[mid * 5u]) <= row) { lo = mid; } else { hi = mid; }
@@ -83,9 +91,9 @@ fn probsRow(s: Seg, row: u32, hd: u32) -> u32 {
   return s.p0 + (hd * (s.q1 - s.q0) + row - s.q0) * (s.k1 - s.k0);
 }
 
-// −∞ cannot be a WGSL constant: build it from bits at run time (P[0] & 0 is a run-time 0).
+// −∞ cannot be a WGSL constant: built from its bits at run time.
 fn negInf() -> f32 {
-  return bitcast<f32>(0xff800000u | (P[0] & 0u));
+  return bits(0xff800000u);
 }
 
 var<workgroup> red: array<f32, 64>;
@@ -107,22 +115,22 @@ fn wgReduce(t: u32, v: f32, op: u32) -> f32 {
 
 /** Flat index of a 1-D invocation (2-D dispatch past 65535 workgroups). */
 fn flat(gid: vec3u, nwg: vec3u) -> u32 {
-  return gid.x + gid.y * nwg.x * 256u;
+  return flat_index(gid, nwg);
 }
 
 @compute @workgroup_size(64)
 fn probs(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let w = wid.x + wid.y * nwg.x;
-  let h = P[1];
-  let heads = P[2];
-  if (w >= P[0] * heads) { return; }
+  let w = flat_group(wid, nwg);
+  let h = params.h;
+  let heads = params.heads;
+  if (w >= params.m * heads) { return; }
   let row = w / heads;
   let hd = w % heads;
   let s = segmentOf(row);
   let ns = s.k1 - s.k0;
   if (ns == 0u) { return; }
   let d = h / heads;
-  let scale = bitcast<f32>(P[4]);
+  let scale = params.scale;
   let qi = row * h + hd * d;
   let pr = probsRow(s, row, hd);
   // each invocation owns keys t, t + WG, …: it writes the raw score, then rereads only its own words
@@ -149,13 +157,13 @@ fn probs(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 @compute @workgroup_size(256)
 fn context(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let o = flat(gid, nwg);
-  let h = P[1];
-  if (o >= P[0] * h) { return; }
+  let h = params.h;
+  if (o >= params.m * h) { return; }
   let row = o / h;
   let col = o % h;
   let s = segmentOf(row);
   let ns = s.k1 - s.k0;
-  let pr = probsRow(s, row, col / (h / P[2]));
+  let pr = probsRow(s, row, col / (h / params.heads));
   var acc = 0.0;
   for (var j = 0u; j < ns; j++) { acc += PROBS_C[pr + j] * V_C[(s.k0 + j) * h + col]; }
   OUT[o] = acc;
@@ -163,17 +171,17 @@ fn context(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 
 @compute @workgroup_size(64)
 fn dscores(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let w = wid.x + wid.y * nwg.x;
-  let h = P[1];
-  let heads = P[2];
-  if (w >= P[0] * heads) { return; }
+  let w = flat_group(wid, nwg);
+  let h = params.h;
+  let heads = params.heads;
+  if (w >= params.m * heads) { return; }
   let row = w / heads;
   let hd = w % heads;
   let s = segmentOf(row);
   let ns = s.k1 - s.k0;
   if (ns == 0u) { return; }
   let d = h / heads;
-  let scale = bitcast<f32>(P[4]);
+  let scale = params.scale;
   let gi = row * h + hd * d;
   let pr = probsRow(s, row, hd);
   // dP_j first (own words only), then the row's Σ_j p_j·dP_j, then dS_j in place
@@ -194,13 +202,13 @@ fn dscores(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 @compute @workgroup_size(256)
 fn dq(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let o = flat(gid, nwg);
-  let h = P[1];
-  if (o >= P[0] * h) { return; }
+  let h = params.h;
+  if (o >= params.m * h) { return; }
   let row = o / h;
   let col = o % h;
   let s = segmentOf(row);
   let ns = s.k1 - s.k0;
-  let pr = probsRow(s, row, col / (h / P[2]));
+  let pr = probsRow(s, row, col / (h / params.heads));
   var acc = 0.0;
   for (var j = 0u; j < ns; j++) { acc += DS_Q[pr + j] * K_Q[(s.k0 + j) * h + col]; }
   DQ[o] = acc;
@@ -209,13 +217,13 @@ fn dq(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: v
 @compute @workgroup_size(256)
 fn dk(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let o = flat(gid, nwg);
-  let h = P[1];
-  if (o >= P[5] * h) { return; }
+  let h = params.h;
+  if (o >= params.n * h) { return; }
   let key = o / h;
   let col = o % h;
-  let hd = col / (h / P[2]);
+  let hd = col / (h / params.heads);
   var acc = 0.0;
-  for (var si = 0u; si < P[3]; si++) {
+  for (var si = 0u; si < params.segments; si++) {
     let s = seg(si);
     if (key < s.k0 || key >= s.k1) { continue; }
     for (var i = s.q0; i < s.q1; i++) {
@@ -228,13 +236,13 @@ fn dk(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: v
 @compute @workgroup_size(256)
 fn dv(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let o = flat(gid, nwg);
-  let h = P[1];
-  if (o >= P[5] * h) { return; }
+  let h = params.h;
+  if (o >= params.n * h) { return; }
   let key = o / h;
   let col = o % h;
-  let hd = col / (h / P[2]);
+  let hd = col / (h / params.heads);
   var acc = 0.0;
-  for (var si = 0u; si < P[3]; si++) {
+  for (var si = 0u; si < params.segments; si++) {
     let s = seg(si);
     if (key < s.k0 || key >= s.k1) { continue; }
     for (var i = s.q0; i < s.q1; i++) {

@@ -1,13 +1,13 @@
-// y = f(x) elementwise; the map is chosen by the override constant OP (codes in src/backend/webgpu/kernels.ts).
-// params: [n, bits of the f32 parameter (pow's exponent)]
+// y = f(x) elementwise; the map is chosen by the override constant OP: its index in the unary table of
+// src/backend/elementwise.ts, whose WGSL expressions the loader splices in at the @generated marker.
 override OP: u32 = 0u;
 
-@group(0) @binding(0) var<storage, read> P: array<u32>;
-
-// NaN and ±∞ cannot be WGSL constants: build them from bits at run time (P[0] & 0 is a run-time 0).
-fn bits(b: u32) -> f32 {
-  return bitcast<f32>(b | (P[0] & 0u));
+struct UnaryParams {
+  n: u32,
+  param: f32,
 }
+@group(0) @binding(0) var<uniform> params: UnaryParams;
+
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 
@@ -58,26 +58,14 @@ fn pow_(x: f32, p: f32) -> f32 {
 
 fn f(x: f32, p: f32) -> f32 {
   switch OP {
-    case 0u: { return -x; }                       // neg
-    case 1u: { return exp(x); }                   // exp
-    case 2u: { return log(x); }                   // log
-    case 3u: { return sqrt(x); }                  // sqrt
-    case 4u: { return 1.0 / sqrt(x); }            // rsqrt (inverseSqrt may be approximate)
-    case 5u: { return tanh_(x); }                 // tanh
-    case 6u: { return select(0.0, x, x > 0.0); }  // relu
-    case 7u: { return select(0.0, 1.0, x > 0.0); } // step
-    case 8u: { return erf_(x); }                  // erf
-    case 9u: { return abs(x); }                   // abs
-    case 10u: { return pow_(x, p); }              // pow
-    case 11u: { return 0.5 * x * (1.0 + erf_(x * 0.70710678118654752)); } // gelu (erf form)
-    case 12u: { return 0.5 * (1.0 + erf_(x * 0.70710678118654752)) + x * exp(-0.5 * x * x) * 0.3989422804014327; } // gelu'
+    // @generated cases: src/backend/elementwise.ts
     default: { return bits(0x7fc00000u); }
   }
 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= P[0]) { return; }
-  Y[i] = f(X[i], bitcast<f32>(P[1]));
+  let i = flat_index(gid, nwg);
+  if (i >= params.n) { return; }
+  Y[i] = f(X[i], params.param);
 }

@@ -2,8 +2,13 @@
 // a deterministic summation order: the indices are bucketed by row (counting sort with u32 atomics),
 // each bucket is sorted by position, and one invocation per output element sums its bucket in order.
 //   count → scan → fill → sort → accumulate   (CNT is cleared before count and before fill)
-// Indices outside [0, rows) are skipped. params: [nIdx, rows, cols]
-@group(0) @binding(0) var<storage, read> P: array<u32>;
+// Indices outside [0, rows) are skipped.
+struct ScatterParams {
+  n_idx: u32,
+  rows: u32,
+  cols: u32,
+}
+@group(0) @binding(0) var<uniform> params: ScatterParams;
 @group(0) @binding(1) var<storage, read> IDX: array<i32>;
 @group(0) @binding(2) var<storage, read_write> CNT: array<atomic<u32>>;
 @group(0) @binding(2) var<storage, read> COUNTS: array<u32>;
@@ -16,13 +21,13 @@
 
 fn row(i: u32) -> i32 {
   let r = IDX[i];
-  return select(-1, r, r >= 0 && u32(r) < P[1]);
+  return select(-1, r, r >= 0 && u32(r) < params.rows);
 }
 
 @compute @workgroup_size(256)
 fn count(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= P[0]) { return; }
+  let i = flat_index(gid, nwg);
+  if (i >= params.n_idx) { return; }
   let r = row(i);
   if (r >= 0) { atomicAdd(&CNT[u32(r)], 1u); }
 }
@@ -32,7 +37,7 @@ var<workgroup> chunkSums: array<u32, 256>;
 // exclusive prefix sum of COUNTS[0..rows) into OFF[0..rows], one workgroup: each invocation scans a chunk
 @compute @workgroup_size(256)
 fn scan(@builtin(local_invocation_index) t: u32) {
-  let rows = P[1];
+  let rows = params.rows;
   let chunk = (rows + 255u) / 256u;
   let lo = min(t * chunk, rows);
   let hi = min(lo + chunk, rows);
@@ -59,8 +64,8 @@ fn scan(@builtin(local_invocation_index) t: u32) {
 
 @compute @workgroup_size(256)
 fn fill(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= P[0]) { return; }
+  let i = flat_index(gid, nwg);
+  if (i >= params.n_idx) { return; }
   let r = row(i);
   if (r < 0) { return; }
   let at = OFFSETS[u32(r)] + atomicAdd(&CNT[u32(r)], 1u);
@@ -70,8 +75,8 @@ fn fill(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 // insertion sort of each row's bucket (buckets are short: how often one row is hit)
 @compute @workgroup_size(256)
 fn sort(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let r = gid.x + gid.y * nwg.x * 256u;
-  if (r >= P[1]) { return; }
+  let r = flat_index(gid, nwg);
+  if (r >= params.rows) { return; }
   let lo = OFFSETS[r];
   let hi = OFFSETS[r + 1u];
   for (var a = lo + 1u; a < hi; a++) {
@@ -87,9 +92,9 @@ fn sort(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 
 @compute @workgroup_size(256)
 fn accumulate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = gid.x + gid.y * nwg.x * 256u;
-  let cols = P[2];
-  if (o >= P[1] * cols) { return; }
+  let o = flat_index(gid, nwg);
+  let cols = params.cols;
+  if (o >= params.rows * cols) { return; }
   let r = o / cols;
   let c = o % cols;
   var acc = 0.0;

@@ -1,4 +1,4 @@
-// LayerNorm over the last axis of x [rows, h] and its gradients. params: [rows, h, eps (f32 bits)]
+// LayerNorm over the last axis of x [rows, h] and its gradients.
 //
 // `forward`:   one workgroup (64 invocations) per row. Two passes over the row, each a strided
 //              partial sum per invocation followed by a tree reduction in workgroup memory: the
@@ -14,7 +14,12 @@
 // invocations are cheaper than 256.
 const WG: u32 = 64u;
 
-@group(0) @binding(0) var<storage, read> P: array<u32>;
+struct LayerNormParams {
+  rows: u32,
+  h: u32,
+  eps: f32,
+}
+@group(0) @binding(0) var<uniform> params: LayerNormParams;
 
 // forward
 @group(0) @binding(1) var<storage, read> X_F: array<f32>;
@@ -51,10 +56,10 @@ fn wgSum(t: u32, v: f32) -> f32 {
 
 @compute @workgroup_size(64)
 fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let r = wid.x + wid.y * nwg.x;
-  if (r >= P[0]) { return; }
-  let h = P[1];
-  let eps = bitcast<f32>(P[2]);
+  let r = flat_group(wid, nwg);
+  if (r >= params.rows) { return; }
+  let h = params.h;
+  let eps = params.eps;
   let o = r * h;
   var s = 0.0;
   for (var c = t; c < h; c += WG) { s += X_F[o + c]; }
@@ -76,9 +81,9 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 
 @compute @workgroup_size(64)
 fn dx(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let r = wid.x + wid.y * nwg.x;
-  if (r >= P[0]) { return; }
-  let h = P[1];
+  let r = flat_group(wid, nwg);
+  if (r >= params.rows) { return; }
+  let h = params.h;
   let o = r * h;
   let mu = MEAN_B[r];
   let rstd = RSTD_B[r];
@@ -99,9 +104,9 @@ fn dx(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @b
 
 @compute @workgroup_size(256)
 fn dparams(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let c = gid.x + gid.y * nwg.x * 256u;
-  let rows = P[0];
-  let h = P[1];
+  let c = flat_index(gid, nwg);
+  let rows = params.rows;
+  let h = params.h;
   if (c >= h) { return; }
   var dg = 0.0;
   var db = 0.0;

@@ -9,22 +9,30 @@
 // `main` (GPUs): a 16×16 workgroup computes a 64×64 output tile.
 // Per step of TK=16 along k the workgroup stages a 64×16 slice of op(a) and a 16×64 slice of op(b)
 // in workgroup memory, k-major, so both transposes cost only a different load pattern.
-// params: [M, K, N, batch, aBatchStride, bBatchStride]; workgroup_id.z is the batch.
+//; workgroup_id.z is the batch.
 override TRANS_A: bool = false; // a stored [K, M] per batch
 override TRANS_B: bool = false; // b stored [N, K] per batch
 
-@group(0) @binding(0) var<storage, read> P: array<u32>;
+struct MatmulParams {
+  m: u32,
+  k: u32,
+  n: u32,
+  batch: u32,
+  a_batch_stride: u32,
+  b_batch_stride: u32,
+}
+@group(0) @binding(0) var<uniform> params: MatmulParams;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 
 @compute @workgroup_size(8, 8)
 fn direct(@builtin(global_invocation_id) gid: vec3u) {
-  let M = P[0];
-  let K = P[1];
-  let N = P[2];
-  let aBase = gid.z * P[4];
-  let bBase = gid.z * P[5];
+  let M = params.m;
+  let K = params.k;
+  let N = params.n;
+  let aBase = gid.z * params.a_batch_stride;
+  let bBase = gid.z * params.b_batch_stride;
   let row = gid.y * 4u;
   let col = gid.x * 4u;
   if (row >= M || col >= N) { return; }
@@ -72,11 +80,11 @@ var<workgroup> Bs: array<vec4<f32>, 256>; // [TK][64 cols / 4]
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) t: u32) {
-  let M = P[0];
-  let K = P[1];
-  let N = P[2];
-  let aBase = wid.z * P[4];
-  let bBase = wid.z * P[5];
+  let M = params.m;
+  let K = params.k;
+  let N = params.n;
+  let aBase = wid.z * params.a_batch_stride;
+  let bBase = wid.z * params.b_batch_stride;
   let m0 = wid.y * 64u;
   let n0 = wid.x * 64u;
   var acc0 = vec4<f32>(0.0);

@@ -1,18 +1,25 @@
 // In place: dst[offset + Σ_d i_d·strides_d] = x[i] for every index i of x's shape (pad, concat).
-// Raw 32-bit words. params: [n, rank, offset, shape[8], strides[8]]
-@group(0) @binding(0) var<storage, read> P: array<u32>;
+// Raw 32-bit words.
+struct StridedParams {
+  n: u32,
+  rank: u32,
+  offset: u32,
+  shape: array<vec4u, 2>,
+  strides: array<vec4u, 2>,
+}
+@group(0) @binding(0) var<uniform> params: StridedParams;
 @group(0) @binding(1) var<storage, read> X: array<u32>;
 @group(0) @binding(2) var<storage, read_write> D: array<u32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= P[0]) { return; }
+  let i = flat_index(gid, nwg);
+  if (i >= params.n) { return; }
   var rest = i;
-  var o = P[2];
-  for (var d = i32(P[1]) - 1; d >= 0; d--) {
-    let size = P[3u + u32(d)];
-    o += (rest % size) * P[11u + u32(d)];
+  var o = params.offset;
+  for (var d = i32(params.rank) - 1; d >= 0; d--) {
+    let size = at8(params.shape, u32(d));
+    o += (rest % size) * at8(params.strides, u32(d));
     rest = rest / size;
   }
   D[o] = X[i];

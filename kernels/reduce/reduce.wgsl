@@ -1,16 +1,17 @@
 // x viewed as [outer, n, inner] reduced over n → out [outer, inner]; OP 0 = sum, 1 = max.
-// params: [outer·inner, n, inner]
+//
 // `rows`: one invocation per output element loops over n (small n, or many outputs).
 // `tree`: one workgroup per output element; 256 invocations stride over n, then a tree reduction in
 //         workgroup memory (large n, few outputs: e.g. a full sum or a long row).
 override OP: u32 = 0u;
 
-@group(0) @binding(0) var<storage, read> P: array<u32>;
-
-// NaN and ±∞ cannot be WGSL constants: build them from bits at run time (P[0] & 0 is a run-time 0).
-fn bits(b: u32) -> f32 {
-  return bitcast<f32>(b | (P[0] & 0u));
+struct ReduceParams {
+  outputs: u32,
+  n: u32,
+  inner: u32,
 }
+@group(0) @binding(0) var<uniform> params: ReduceParams;
+
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 
@@ -25,10 +26,10 @@ fn combine(acc: f32, v: f32) -> f32 {
 
 @compute @workgroup_size(256)
 fn rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = gid.x + gid.y * nwg.x * 256u;
-  if (o >= P[0]) { return; }
-  let n = P[1];
-  let inner = P[2];
+  let o = flat_index(gid, nwg);
+  if (o >= params.outputs) { return; }
+  let n = params.n;
+  let inner = params.inner;
   let base = (o / inner) * n * inner + o % inner;
   var acc = identity();
   for (var i = 0u; i < n; i++) {
@@ -41,12 +42,12 @@ var<workgroup> part: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn tree(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let o = wid.x + wid.y * nwg.x;
-  let n = P[1];
-  let inner = P[2];
+  let o = flat_group(wid, nwg);
+  let n = params.n;
+  let inner = params.inner;
   let base = (o / inner) * n * inner + o % inner;
   var acc = identity();
-  if (o < P[0]) {
+  if (o < params.outputs) {
     for (var i = t; i < n; i += 256u) {
       acc = combine(acc, X[base + i * inner]);
     }
@@ -57,5 +58,5 @@ fn tree(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     if (t < s) { part[t] = combine(part[t], part[t + s]); }
     workgroupBarrier();
   }
-  if (t == 0u && o < P[0]) { Y[o] = part[0]; }
+  if (t == 0u && o < params.outputs) { Y[o] = part[0]; }
 }

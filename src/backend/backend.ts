@@ -1,7 +1,9 @@
-// The Backend interface: the narrow set of kernels every backend implements. Ops and autograd
-// (src/ops, src/tensor) are written once against it; a backend is a table of these kernels.
-// Kernels enqueue synchronously and return new storage; only `read` is async.
-import type { DType, TypedArray } from '../tensor/dtype.js';
+// The Backend interface: the required primitives every backend implements (Kernels) and the optional
+// fused kernels a backend may add where a benchmark shows they pay (FusedKernels). Ops and autograd
+// (src/ops, src/tensor) are written once against it: an op uses a fused kernel when the backend has
+// one, and its composite of primitives otherwise. Kernels enqueue synchronously and return new
+// storage; only `read` is async.
+import type { DType, TypedArray } from './dtype.js';
 
 /** Opaque device memory owned by one backend. */
 export interface Storage {
@@ -9,13 +11,8 @@ export interface Storage {
   readonly size: number;
 }
 
-/**
- * Elementwise maps. `step` is 1 where x > 0 else 0 (relu's derivative); `pow` raises to `param`;
- * `gelu` is x·Φ(x) (erf form) and `geluGrad` its derivative Φ(x) + x·φ(x) (the fused GELU pair).
- */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'relu' | 'step' | 'erf' | 'abs' | 'pow' | 'gelu' | 'geluGrad';
-/** Broadcast binary maps; comparisons give 1 or 0 in the input dtype. */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'gt' | 'ge' | 'eq';
+export type { BinaryOp, UnaryOp } from './elementwise.js';
+import type { BinaryOp, UnaryOp } from './elementwise.js';
 export type ReduceOp = 'sum' | 'max';
 
 export interface MatmulArgs {
@@ -76,7 +73,16 @@ export interface Kernels {
   gatherRows(x: Storage, idx: Storage, nIdx: number, cols: number): Storage;
   /** out [rows, cols] = 0; out[idx[i], :] += src[i, :]. */
   scatterAddRows(src: Storage, idx: Storage, nIdx: number, rows: number, cols: number): Storage;
+  /** out = dst with out[idx[i], :] = src[i, :] (the indices are distinct). */
+  scatterRows(dst: Storage, src: Storage, idx: Storage, nIdx: number, cols: number): Storage;
   cast(x: Storage, dtype: DType): Storage;
+}
+
+/**
+ * Optional fused kernels. A forward returns null for a case it does not handle (a dtype, a width),
+ * and the op then runs its composite; a backward is called only after its forward returned a result.
+ */
+export interface FusedKernels {
   /**
    * Sparse-query attention over a packed batch. q [M, H], k, v [N, H], heads interleaved along H
    * (head h owns columns h·d … h·d+d−1). segs: i32 [S, 5] rows (qStart, qEnd, kStart, kEnd,
@@ -84,19 +90,25 @@ export interface Kernels {
    * and the attention probabilities (per segment, per head, [m_s, n_s] row-major at probsOffset
    * + h·m_s·n_s), kept for the backward pass. A segment without keys gives zero context.
    */
-  attention(q: Storage, k: Storage, v: Storage, segs: Storage, args: AttentionArgs): { out: Storage; probs: Storage };
-  /** LayerNorm over the last axis of x [rows, h] (two-pass variance); also returns mean and 1/√(var+eps) per row for backward. */
-  layerNorm(x: Storage, gamma: Storage, beta: Storage, rows: number, h: number, eps: number): { y: Storage; mean: Storage; rstd: Storage };
-  /** Gradients of layerNorm: dx [rows, h], dgamma, dbeta [h]. */
-  layerNormBackward(dy: Storage, x: Storage, gamma: Storage, mean: Storage, rstd: Storage, rows: number, h: number): { dx: Storage; dgamma: Storage; dbeta: Storage };
-  /** Gradients of attention: dq [M, H], dk, dv [N, H] from dOut [M, H] and the saved probabilities. */
-  attentionBackward(dOut: Storage, q: Storage, k: Storage, v: Storage, probs: Storage, segs: Storage, args: AttentionArgs): { dq: Storage; dk: Storage; dv: Storage };
-  /** In place AdamW step over flat buffers of equal size (decoupled weight decay, bias-corrected). */
-  adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;
+  attention: {
+    forward(q: Storage, k: Storage, v: Storage, segs: Storage, args: AttentionArgs): { out: Storage; probs: Storage } | null;
+    /** dq [M, H], dk, dv [N, H] from dOut [M, H] and the saved probabilities. */
+    backward(dOut: Storage, q: Storage, k: Storage, v: Storage, probs: Storage, segs: Storage, args: AttentionArgs): { dq: Storage; dk: Storage; dv: Storage };
+  };
+  /** LayerNorm over the last axis of x [rows, h] (two-pass variance), keeping mean and 1/√(var+eps) per row. */
+  layerNorm: {
+    forward(x: Storage, gamma: Storage, beta: Storage, rows: number, h: number, eps: number): { y: Storage; mean: Storage; rstd: Storage } | null;
+    /** dx [rows, h], dgamma, dbeta [h]. */
+    backward(dy: Storage, x: Storage, gamma: Storage, mean: Storage, rstd: Storage, rows: number, h: number): { dx: Storage; dgamma: Storage; dbeta: Storage };
+  };
+  /** In place AdamW step over flat buffers of equal size (decoupled weight decay, bias-corrected); false: not handled. */
+  adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): boolean;
 }
 
 export interface Backend extends Kernels {
   readonly name: string;
+  /** The fused kernels this backend has. */
+  readonly fused: Partial<FusedKernels>;
   /** A one-line description (device, adapter, threads) printed once at init. */
   readonly description: string;
   read(x: Storage): Promise<TypedArray>;

@@ -1,9 +1,8 @@
 // Sparse-query attention over a packed batch: the queries are a subset of rows (the active pieces),
 // each attends to the keys and values of its own sentence only, so packed sentences need no
-// padding and no mask. One fused kernel pair (forward saves the probabilities, backward uses
-// them); the composite from primitives below is its test oracle.
+// padding and no mask. The composite from primitives below is the definition; a backend's optional
+// fused pair (forward saves the probabilities, backward uses them) replaces it.
 import type { AttentionArgs } from '../backend/backend.js';
-import { allocArray, type TypedArray } from '../tensor/dtype.js';
 import { backend } from '../tensor/engine.js';
 import { fmt, ShapeError } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -54,12 +53,18 @@ export function sparseQueryAttention(q: Tensor, k: Tensor, v: Tensor, segments: 
   const be = backend();
   const segs = be.fromArray(table);
   const args: AttentionArgs = { m, n: k.shape[0]!, hidden: h, heads, segments: segments.length, probsSize, scale: 1 / Math.sqrt(h / heads) };
-  const { out, probs } = be.attention(q.storage, k.storage, v.storage, segs, args);
+  const fused = be.fused.attention;
+  const r = fused?.forward(q.storage, k.storage, v.storage, segs, args);
+  if (!fused || !r) {
+    be.free(segs);
+    return sparseQueryAttentionComposite(q, k, v, segments, heads);
+  }
+  const { out, probs } = r;
   // saved for backward; like every intermediate they belong to the enclosing tidy scope
   const savedProbs = new Tensor(probs, [probsSize], be);
   const savedSegs = new Tensor(segs, [table.length], be);
   const output = result('sparseQueryAttention', out, [m, h], [q, k, v], (g) => {
-    const { dq, dk, dv } = be.attentionBackward(g.storage, q.storage, k.storage, v.storage, savedProbs.storage, savedSegs.storage, args);
+    const { dq, dk, dv } = fused.backward(g.storage, q.storage, k.storage, v.storage, savedProbs.storage, savedSegs.storage, args);
     return [new Tensor(dq, q.shape, be), new Tensor(dk, k.shape, be), new Tensor(dv, v.shape, be)];
   });
   if (!output.node) {
@@ -69,7 +74,7 @@ export function sparseQueryAttention(q: Tensor, k: Tensor, v: Tensor, segments: 
   return output;
 }
 
-/** The same attention composed from primitives, one score matrix per segment (the oracle). */
+/** The attention composed from primitives, one score matrix per segment: the definition and the oracle. */
 export function sparseQueryAttentionComposite(q: Tensor, k: Tensor, v: Tensor, segments: readonly AttentionSegment[], heads: number): Tensor {
   checkSegments(q, k, v, segments, heads);
   const [m, h] = q.shape as [number, number];
@@ -94,103 +99,4 @@ export function sparseQueryAttentionComposite(q: Tensor, k: Tensor, v: Tensor, s
   if (parts.length === 0) return mul(q, 0);
   const ctx = parts.length === 1 ? parts[0]! : concat(parts, 1); // [heads, M, d]
   return reshape(permute(ctx, [1, 0, 2]), [m, h]); // [M, H]
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU reference
-
-function floatLike(x: TypedArray, size: number): TypedArray {
-  return allocArray(x instanceof Float64Array ? 'f64' : 'f32', size);
-}
-
-/** Row s of the segment table: qStart, qEnd, kStart, kEnd, probsOffset. */
-export function segmentRow(segs: Int32Array, s: number): [number, number, number, number, number] {
-  return [segs[s * 5]!, segs[s * 5 + 1]!, segs[s * 5 + 2]!, segs[s * 5 + 3]!, segs[s * 5 + 4]!];
-}
-
-export function attentionRef(q: TypedArray, k: TypedArray, v: TypedArray, segs: Int32Array, a: AttentionArgs): { out: TypedArray; probs: TypedArray } {
-  const { hidden: h, heads, scale } = a;
-  const d = h / heads;
-  const out = floatLike(q, a.m * h);
-  const probs = floatLike(q, a.probsSize);
-  const row = new Float64Array(a.n);
-  for (let s = 0; s < a.segments; s++) {
-    const [q0, q1, k0, k1, p0] = segmentRow(segs, s);
-    const ms = q1 - q0;
-    const ns = k1 - k0;
-    if (ns === 0) continue;
-    for (let hd = 0; hd < heads; hd++) {
-      const c0 = hd * d;
-      for (let i = 0; i < ms; i++) {
-        const qi = (q0 + i) * h + c0;
-        let max = -Infinity;
-        for (let j = 0; j < ns; j++) {
-          const kj = (k0 + j) * h + c0;
-          let dot = 0;
-          for (let c = 0; c < d; c++) dot += q[qi + c]! * k[kj + c]!;
-          row[j] = dot * scale;
-          if (row[j]! > max) max = row[j]!;
-        }
-        let sum = 0;
-        for (let j = 0; j < ns; j++) {
-          row[j] = Math.exp(row[j]! - max);
-          sum += row[j]!;
-        }
-        const pi = p0 + (hd * ms + i) * ns;
-        const oi = (q0 + i) * h + c0;
-        for (let j = 0; j < ns; j++) {
-          const p = row[j]! / sum;
-          probs[pi + j] = p;
-          const vj = (k0 + j) * h + c0;
-          for (let c = 0; c < d; c++) out[oi + c]! += p * v[vj + c]!;
-        }
-      }
-    }
-  }
-  return { out, probs };
-}
-
-export function attentionBackwardRef(dOut: TypedArray, q: TypedArray, k: TypedArray, v: TypedArray, probs: TypedArray, segs: Int32Array, a: AttentionArgs): { dq: TypedArray; dk: TypedArray; dv: TypedArray } {
-  const { hidden: h, heads, scale } = a;
-  const d = h / heads;
-  const dq = floatLike(q, a.m * h);
-  const dk = floatLike(q, a.n * h);
-  const dv = floatLike(q, a.n * h);
-  const dp = new Float64Array(a.n);
-  for (let s = 0; s < a.segments; s++) {
-    const [q0, q1, k0, k1, p0] = segmentRow(segs, s);
-    const ms = q1 - q0;
-    const ns = k1 - k0;
-    if (ns === 0) continue;
-    for (let hd = 0; hd < heads; hd++) {
-      const c0 = hd * d;
-      for (let i = 0; i < ms; i++) {
-        const gi = (q0 + i) * h + c0;
-        const pi = p0 + (hd * ms + i) * ns;
-        // dP_ij = dOut_i · v_j ; dv_j += p_ij dOut_i
-        let dot = 0;
-        for (let j = 0; j < ns; j++) {
-          const vj = (k0 + j) * h + c0;
-          const p = probs[pi + j]!;
-          let acc = 0;
-          for (let c = 0; c < d; c++) {
-            acc += dOut[gi + c]! * v[vj + c]!;
-            dv[vj + c]! += p * dOut[gi + c]!;
-          }
-          dp[j] = acc;
-          dot += p * acc;
-        }
-        // dS_ij = p_ij (dP_ij − Σ_j' p_ij' dP_ij') ; dq_i += scale Σ_j dS_ij k_j ; dk_j += scale dS_ij q_i
-        for (let j = 0; j < ns; j++) {
-          const ds = probs[pi + j]! * (dp[j]! - dot) * scale;
-          const kj = (k0 + j) * h + c0;
-          for (let c = 0; c < d; c++) {
-            dq[gi + c]! += ds * k[kj + c]!;
-            dk[kj + c]! += ds * q[gi + c]!;
-          }
-        }
-      }
-    }
-  }
-  return { dq, dk, dv };
 }

@@ -1,6 +1,6 @@
 // Cross-entropy from logits via log-softmax, with an ignore index. Targets are host integers (labels
 // come from data), so the one-hot selection is built on the host and no readback is needed.
-import { allocArray } from '../tensor/dtype.js';
+import { allocArray } from '../backend/dtype.js';
 import { fromArray } from '../tensor/create.js';
 import { fmt, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

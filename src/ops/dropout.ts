@@ -1,6 +1,6 @@
 // Inverted dropout. The keep-mask is drawn on the host from the caller's seeded Rng, so every
 // backend sees the same mask for the same seed.
-import { allocArray } from '../tensor/dtype.js';
+import { allocArray } from '../backend/dtype.js';
 import { fromArray } from '../tensor/create.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';

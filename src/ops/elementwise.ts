@@ -1,17 +1,17 @@
-// Elementwise ops: unary maps, broadcast binary maps, where. Forward, gradient rules and the CPU
-// reference live together; WGSL versions are in kernels/elementwise/.
-import type { BinaryOp, UnaryOp } from '../backend/backend.js';
-import { allocArray, type TypedArray } from '../tensor/dtype.js';
+// Elementwise ops: unary maps, broadcast binary maps, where. Each map and its gradient is one entry of
+// the elementwise table (src/backend/elementwise.ts); this file turns entries into ops with rules.
+import { binaryTable, unaryTable, type Algebra, type BinaryEntry, type BinaryOp, type UnaryEntry, type UnaryOp, type WithGrad } from '../backend/elementwise.js';
 import { backend, noGrad } from '../tensor/engine.js';
 import { full } from '../tensor/create.js';
-import { broadcastShapes, broadcastStrides, sizeOf, type Shape } from '../tensor/shape.js';
+import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkFloat, result } from './op.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './broadcast.js';
 
-export const elementwiseGradOps = [
-  'add', 'sub', 'mul', 'div', 'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'pow', 'relu', 'abs', 'erf', 'gelu', 'where',
-] as const;
+const withGrad = <T extends Record<string, object>>(table: T) => Object.keys(table).filter((op) => 'grad' in table[op]!) as WithGrad<T>[];
+/** The table's differentiable unary ops (the backend parity tests cover each of them). */
+export const unaryGradOps = withGrad(unaryTable);
+export const elementwiseGradOps = [...withGrad(binaryTable), ...unaryGradOps, 'where' as const];
 
 type Operand = Tensor | number;
 
@@ -19,104 +19,67 @@ function lift(x: Operand, like: Tensor): Tensor {
   return typeof x === 'number' ? full([], x, like.dtype) : x;
 }
 
-function binary(op: BinaryOp, a0: Operand, b0: Operand, rule?: (a: Tensor, b: Tensor, out: () => Tensor) => (g: Tensor) => (Tensor | null)[]): Tensor {
+/** The tensor ops the table's gradient rules are written with. */
+const algebra: Algebra<Tensor> = {
+  mul: (a, b) => mul(a, b),
+  sub: (a, b) => sub(a, b),
+  div: (a, b) => div(a, b),
+  unary: (op, x, p = 0) => {
+    if (!(op in unaryTable)) throw new Error(`elementwise table: a gradient rule uses '${op}', which is not a unary op`);
+    return unary(op as UnaryOp, x, p);
+  },
+};
+
+/** a op b with numpy broadcasting (a number operand becomes a scalar of the other's dtype). */
+export function binary(op: BinaryOp, a0: Operand, b0: Operand): Tensor {
   const like = typeof a0 === 'number' ? (b0 as Tensor) : a0;
   const a = lift(a0, like);
   const b = lift(b0, like);
   checkFloat(op, a, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
   const storage = backend().binary(op, a.storage, b.storage, shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+  const grad = (binaryTable[op] as BinaryEntry).grad;
   let out: Tensor | null = null;
-  const r = result(op, storage, shape, [a, b], rule ? (g) => rule(a, b, () => out!)(g) : undefined);
-  out = r;
-  return r;
+  out = result(op, storage, shape, [a, b], grad && ((g) => [a, b].map((t, i) =>
+    t.requiresGrad ? sumTo(grad[i]!(algebra, g, a, b, out!), t.shape) : null)));
+  return out;
 }
 
-export function add(a: Operand, b: Operand): Tensor {
-  return binary('add', a, b, (a, b) => (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
-}
-
-export function sub(a: Operand, b: Operand): Tensor {
-  return binary('sub', a, b, (a, b) => (g) => [sumTo(g, a.shape), sumTo(neg(g), b.shape)]);
-}
-
-export function mul(a: Operand, b: Operand): Tensor {
-  return binary('mul', a, b, (a, b) => (g) => [
-    a.requiresGrad ? sumTo(mul(g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(mul(g, a), b.shape) : null,
-  ]);
-}
-
-export function div(a: Operand, b: Operand): Tensor {
-  return binary('div', a, b, (a, b, out) => (g) => [
-    a.requiresGrad ? sumTo(div(g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(neg(div(mul(g, out()), b)), b.shape) : null,
-  ]);
-}
-
-/** Non-differentiable comparisons (1 or 0 in the input dtype). */
-export function gt(a: Operand, b: Operand): Tensor {
-  return binary('gt', a, b);
-}
-export function ge(a: Operand, b: Operand): Tensor {
-  return binary('ge', a, b);
-}
-export function eq(a: Operand, b: Operand): Tensor {
-  return binary('eq', a, b);
-}
-
-function unary(op: UnaryOp, x: Tensor, param: number, rule?: (out: () => Tensor) => (g: Tensor) => Tensor): Tensor {
+/** f(x) elementwise; p is the op's scalar parameter (pow's exponent). */
+export function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
   checkFloat(op, x);
+  const grad = (unaryTable[op] as UnaryEntry).grad;
   let out: Tensor | null = null;
-  const r = result(op, backend().unary(op, x.storage, param), x.shape, [x], rule ? (g) => [rule(() => out!)(g)] : undefined);
-  out = r;
-  return r;
+  out = result(op, backend().unary(op, x.storage, p), x.shape, [x], grad && ((g) => [grad(algebra, g, x, out!, p)]));
+  return out;
 }
 
-export function neg(x: Tensor): Tensor {
-  return unary('neg', x, 0, () => (g) => neg(g));
-}
-export function exp(x: Tensor): Tensor {
-  return unary('exp', x, 0, (out) => (g) => mul(g, out()));
-}
-export function log(x: Tensor): Tensor {
-  return unary('log', x, 0, () => (g) => div(g, x));
-}
-export function sqrt(x: Tensor): Tensor {
-  return unary('sqrt', x, 0, (out) => (g) => div(mul(g, 0.5), out()));
-}
-export function rsqrt(x: Tensor): Tensor {
-  // d/dx x^-1/2 = -1/2 · x^-3/2 = -1/2 · out³
-  return unary('rsqrt', x, 0, (out) => (g) => mul(g, mul(pow(out(), 3), -0.5)));
-}
-export function tanh(x: Tensor): Tensor {
-  return unary('tanh', x, 0, (out) => (g) => mul(g, sub(1, mul(out(), out()))));
-}
+export const add = (a: Operand, b: Operand): Tensor => binary('add', a, b);
+export const sub = (a: Operand, b: Operand): Tensor => binary('sub', a, b);
+export const mul = (a: Operand, b: Operand): Tensor => binary('mul', a, b);
+export const div = (a: Operand, b: Operand): Tensor => binary('div', a, b);
+/** Non-differentiable comparisons (1 or 0 in the input dtype). */
+export const gt = (a: Operand, b: Operand): Tensor => binary('gt', a, b);
+export const ge = (a: Operand, b: Operand): Tensor => binary('ge', a, b);
+export const eq = (a: Operand, b: Operand): Tensor => binary('eq', a, b);
+
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 /** x^p for a constant p. */
-export function pow(x: Tensor, p: number): Tensor {
-  // p = 0: x⁰ is constant, and 0·x⁻¹ would be NaN at x = 0
-  return unary('pow', x, p, () => (g) => (p === 0 ? mul(g, 0) : mul(g, mul(pow(x, p - 1), p))));
-}
-export function relu(x: Tensor): Tensor {
-  return unary('relu', x, 0, () => (g) => mul(g, step(x)));
-}
+export const pow = (x: Tensor, p: number): Tensor => unary('pow', x, p);
+export const relu = (x: Tensor): Tensor => unary('relu', x);
 /** 1 where x > 0 else 0 (no gradient). */
-export function step(x: Tensor): Tensor {
-  return unary('step', x, 0);
-}
-export function abs(x: Tensor): Tensor {
-  // sign(x) = step(x) − step(−x); the subgradient at 0 is 0, as in PyTorch
-  return unary('abs', x, 0, () => (g) => mul(g, sub(step(x), step(neg(x)))));
-}
-export function erf(x: Tensor): Tensor {
-  return unary('erf', x, 0, () => (g) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
-}
-/** GELU, erf form (as BERT): x·Φ(x). Fused: one pass forward, one for its derivative. */
-export function gelu(x: Tensor): Tensor {
-  return unary('gelu', x, 0, () => (g) => mul(g, unary('geluGrad', x, 0)));
-}
+export const step = (x: Tensor): Tensor => unary('step', x);
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+export const erf = (x: Tensor): Tensor => unary('erf', x);
+/** GELU, erf form (as BERT): x·Φ(x). */
+export const gelu = (x: Tensor): Tensor => unary('gelu', x);
 
-/** GELU composed from primitives, 0.5·x·(1 + erf(x/√2)): the oracle of the fused pair. */
+/** GELU composed from primitives, 0.5·x·(1 + erf(x/√2)): the oracle of the table's gelu/geluGrad pair. */
 export function geluComposite(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
@@ -136,149 +99,3 @@ export function where(cond: Tensor, a0: Operand, b0: Operand): Tensor {
     b.requiresGrad ? sumTo(where(cond, 0, g), b.shape) : null,
   ]));
 }
-
-// ---------------------------------------------------------------------------------------------
-// CPU reference (plain loops; the oracle every other backend is tested against)
-
-// Each op is one expression; a row loop is generated per op so the arithmetic is inlined
-// (a shared loop calling a function per element is megamorphic and several times slower).
-const unaryExprs: Record<UnaryOp, string> = {
-  neg: '-x',
-  exp: 'Math.exp(x)',
-  log: 'Math.log(x)',
-  sqrt: 'Math.sqrt(x)',
-  rsqrt: '1 / Math.sqrt(x)',
-  tanh: 'Math.tanh(x)',
-  relu: 'x > 0 ? x : 0',
-  step: 'x > 0 ? 1 : 0',
-  erf: 'erf(x)',
-  abs: 'Math.abs(x)',
-  pow: 'p === 2 ? x * x : p === 3 ? x * x * x : Math.pow(x, p)',
-  gelu: '0.5 * x * (1 + erf(x * Math.SQRT1_2))',
-  geluGrad: '0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) * 0.3989422804014327',
-};
-
-const binaryExprs: Record<BinaryOp, string> = {
-  add: 'x + y',
-  sub: 'x - y',
-  mul: 'x * y',
-  div: 'x / y',
-  max: 'x > y ? x : y',
-  min: 'x < y ? x : y',
-  gt: 'x > y ? 1 : 0',
-  ge: 'x >= y ? 1 : 0',
-  eq: 'x === y ? 1 : 0',
-};
-
-type UnaryLoop = (out: TypedArray, x: TypedArray, p: number) => void;
-type BinaryRow = (out: TypedArray, row: number, n: number, a: TypedArray, ao: number, ai: number, b: TypedArray, bo: number, bi: number) => void;
-
-function compile<F>(params: string[], body: string, erf = erfRef): F {
-  return new Function('erf', `return function (${params.join(', ')}) { ${body} }`)(erf) as F;
-}
-
-// f64 (gradient checks) uses the accurate erf; f32 the fast one, exact to f32 precision
-const unaryLoops = (erf: (x: number) => number) => Object.fromEntries(Object.entries(unaryExprs).map(([op, e]) => [op,
-  compile<UnaryLoop>(['out', 'src', 'p'], `for (let i = 0; i < out.length; i++) { const x = src[i]; out[i] = ${e}; }`, erf)])) as Record<UnaryOp, UnaryLoop>;
-const unaryLoops64 = unaryLoops(erfRef);
-const unaryLoops32 = unaryLoops(erfFast);
-
-const binaryRows = Object.fromEntries(Object.entries(binaryExprs).map(([op, e]) => [op,
-  compile<BinaryRow>(['out', 'row', 'n', 'a', 'ao', 'ai', 'b', 'bo', 'bi'],
-    `if (ai === 1 && bi === 1) { for (let j = 0; j < n; j++) { const x = a[ao + j], y = b[bo + j]; out[row + j] = ${e}; } }
-     else if (ai === 1 && bi === 0) { const y = b[bo]; for (let j = 0; j < n; j++) { const x = a[ao + j]; out[row + j] = ${e}; } }
-     else { for (let j = 0; j < n; j++) { const x = a[ao + j * ai], y = b[bo + j * bi]; out[row + j] = ${e}; } }`)])) as Record<BinaryOp, BinaryRow>;
-
-/** erf with |error| < 1.2e-7 (Numerical Recipes' Chebyshev fit of erfc): f32-accurate, one exp. */
-export function erfFast(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? 1 - r : r - 1;
-}
-
-/** erf to ~1e-14: Maclaurin series for |x| < 3, Lentz continued fraction for erfc beyond. */
-export function erfRef(x: number): number {
-  const z = Math.abs(x);
-  if (z < 3) {
-    // erf(x) = 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1))
-    let term = z;
-    let sum = z;
-    for (let n = 1; n < 100; n++) {
-      term *= (-z * z) / n;
-      const t = term / (2 * n + 1);
-      sum += t;
-      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
-    }
-    const r = (2 / Math.sqrt(Math.PI)) * sum;
-    return x < 0 ? -r : r;
-  }
-  // erfc(z) = e^{−z²}/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + …))))
-  let f = z;
-  for (let k = 60; k >= 1; k--) f = z + k / 2 / f;
-  const erfc = Math.exp(-z * z) / Math.sqrt(Math.PI) / f;
-  return x < 0 ? erfc - 1 : 1 - erfc;
-}
-
-export function unaryRef(op: UnaryOp, x: TypedArray, param: number): TypedArray {
-  const f64 = x instanceof Float64Array;
-  const out = allocArray(f64 ? 'f64' : 'f32', x.length);
-  (f64 ? unaryLoops64 : unaryLoops32)[op](out, x, param);
-  return out;
-}
-
-/** Visit every index of `shape`, passing the flat offsets into operands with the given strides. */
-function forEachBroadcast(shape: Shape, stridesList: readonly (readonly number[])[], visit: (i: number, offs: number[]) => void): void {
-  const n = sizeOf(shape);
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  const offs = stridesList.map(() => 0);
-  for (let i = 0; i < n; i++) {
-    visit(i, offs);
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]!++;
-      for (let k = 0; k < offs.length; k++) offs[k]! += stridesList[k]![d]!;
-      if (idx[d]! < shape[d]!) break;
-      for (let k = 0; k < offs.length; k++) offs[k]! -= stridesList[k]![d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
-}
-
-export function binaryRef(op: BinaryOp, a: TypedArray, b: TypedArray, shape: Shape, as: readonly number[], bs: readonly number[]): TypedArray {
-  const rowLoop = binaryRows[op];
-  const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', sizeOf(shape));
-  if (out.length === 0) return out;
-  // rows along the last axis; the outer axes advance like an odometer (no per-element closure)
-  const rank = shape.length;
-  const inner = rank === 0 ? 1 : shape[rank - 1]!;
-  const ai = rank === 0 ? 0 : as[rank - 1]!;
-  const bi = rank === 0 ? 0 : bs[rank - 1]!;
-  const idx = new Array<number>(rank).fill(0);
-  let ao = 0;
-  let bo = 0;
-  for (let row = 0; row < out.length; row += inner) {
-    rowLoop(out, row, inner, a, ao, ai, b, bo, bi);
-    for (let d = rank - 2; d >= 0; d--) {
-      idx[d]!++;
-      ao += as[d]!;
-      bo += bs[d]!;
-      if (idx[d]! < shape[d]!) break;
-      ao -= as[d]! * shape[d]!;
-      bo -= bs[d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
-
-export function whereRef(c: TypedArray, a: TypedArray, b: TypedArray, shape: Shape, cs: readonly number[], as: readonly number[], bs: readonly number[]): TypedArray {
-  const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', sizeOf(shape));
-  forEachBroadcast(shape, [cs, as, bs], (i, [co, ao, bo]) => {
-    out[i] = c[co!] !== 0 ? a[ao!]! : b[bo!]!;
-  });
-  return out;
-}
-
-export { forEachBroadcast };

@@ -1,12 +1,12 @@
-// Row gather (embedding lookup, index select, gathering active rows) and its adjoint scatter-add
-// (gradient of a gather; how active rows are written back).
-import { allocArray, type TypedArray } from '../tensor/dtype.js';
+// Row gather (embedding lookup, index select, gathering active rows), its adjoint scatter-add (the
+// gradient of a gather), and scatter-assign (active rows written back exactly into the full set).
 import { backend } from '../tensor/engine.js';
+import { zeros } from '../tensor/create.js';
 import { fmt, ShapeError, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkFloat, checkIndex, result } from './op.js';
 
-export const gatherGradOps = ['gatherRows', 'scatterAddRows'] as const;
+export const gatherGradOps = ['gatherRows', 'scatterAddRows', 'scatterRows'] as const;
 
 /** out[i, ...] = x[idx[i], ...]. */
 export function gatherRows(x: Tensor, idx: Tensor): Tensor {
@@ -31,30 +31,20 @@ export function scatterAddRows(src: Tensor, idx: Tensor, rows: number): Tensor {
   return result('scatterAddRows', s, [rows, ...rest], [src], (g) => [gatherRows(g, idx)]);
 }
 
-// ---------------------------------------------------------------------------------------------
-// CPU reference (bounds-checked: a bad index names itself)
-
-function checkRow(op: string, idx: Int32Array, i: number, rows: number): number {
-  const r = idx[i]!;
-  if (r < 0 || r >= rows) throw new RangeError(`${op}: index ${r} at position ${i} is out of range [0, ${rows})`);
-  return r;
-}
-
-export function gatherRowsRef(x: TypedArray, idx: Int32Array, nIdx: number, cols: number): TypedArray {
-  const out = allocArray(x instanceof Float64Array ? 'f64' : 'f32', nIdx * cols);
-  const rows = cols === 0 ? Infinity : x.length / cols;
-  for (let i = 0; i < nIdx; i++) {
-    const r = checkRow('gatherRows', idx, i, rows);
-    out.set(x.subarray(r * cols, (r + 1) * cols), i * cols);
+/**
+ * out = dst with out[idx[i], ...] = src[i, ...]: the rows at distinct indices are replaced, the others
+ * kept. Gradients: the output's gradient with those rows zeroed for dst, its gathered rows for src.
+ */
+export function scatterRows(dst: Tensor, src: Tensor, idx: Tensor): Tensor {
+  checkFloat('scatterRows', dst, src);
+  checkIndex('scatterRows', idx);
+  const rest = dst.shape.slice(1);
+  if (dst.rank < 1 || src.rank !== dst.rank || src.shape[0] !== idx.size || src.shape.some((d, i) => i > 0 && d !== dst.shape[i])) {
+    throw new ShapeError('scatterRows', `source ${fmt(src.shape)} needs ${idx.size} rows (one per index) of the destination's ${fmt(rest)}`);
   }
-  return out;
-}
-
-export function scatterAddRowsRef(src: TypedArray, idx: Int32Array, nIdx: number, rows: number, cols: number): TypedArray {
-  const out = allocArray(src instanceof Float64Array ? 'f64' : 'f32', rows * cols);
-  for (let i = 0; i < nIdx; i++) {
-    const r = checkRow('scatterAddRows', idx, i, rows);
-    for (let c = 0; c < cols; c++) out[r * cols + c]! += src[i * cols + c]!;
-  }
-  return out;
+  const s = backend().scatterRows(dst.storage, src.storage, idx.storage, idx.size, sizeOf(rest));
+  return result('scatterRows', s, dst.shape, [dst, src], (g) => [
+    dst.requiresGrad ? scatterRows(g, zeros(src.shape, g.dtype), idx) : null,
+    src.requiresGrad ? gatherRows(g, idx) : null,
+  ]);
 }

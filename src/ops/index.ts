@@ -1,6 +1,7 @@
 // The op library. Every differentiable op is listed in `gradOps`; the gradient-coverage test
 // enumerates it and fails if any op lacks a finite-difference check.
 import { attentionGradOps } from './attention.js';
+import { broadcastGradOps } from './broadcast.js';
 import { crossEntropyGradOps } from './crossentropy.js';
 import { dropoutGradOps } from './dropout.js';
 import { elementwiseGradOps } from './elementwise.js';
@@ -14,6 +15,7 @@ import { softmaxGradOps } from './softmax.js';
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './movement.js';
+export * from './broadcast.js';
 export * from './matmul.js';
 export * from './gather.js';
 export * from './softmax.js';
@@ -23,7 +25,7 @@ export * from './crossentropy.js';
 export * from './attention.js';
 
 export const gradOps = [
-  ...elementwiseGradOps, ...reduceGradOps, ...movementGradOps, ...matmulGradOps, ...gatherGradOps,
+  ...elementwiseGradOps, ...reduceGradOps, ...movementGradOps, ...broadcastGradOps, ...matmulGradOps, ...gatherGradOps,
   ...softmaxGradOps, ...layerNormGradOps, ...dropoutGradOps, ...crossEntropyGradOps, ...attentionGradOps,
 ] as const;
 export type GradOp = (typeof gradOps)[number];

@@ -1,7 +1,6 @@
 // LayerNorm over the last axis with two-pass variance (mean first, then the mean of squared
-// deviations) so inputs with a large mean and a small spread stay accurate. A fused kernel pair
-// (forward keeps mean and 1/σ per row for backward); the composite below is its oracle.
-import { allocArray, type TypedArray } from '../tensor/dtype.js';
+// deviations) so inputs with a large mean and a small spread stay accurate. The composite below is the
+// definition; a backend's optional fused pair (forward keeps mean and 1/σ per row) replaces it.
 import { backend } from '../tensor/engine.js';
 import { fmt, ShapeError } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -25,12 +24,14 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12): 
   const h = checkParams(x, gamma, beta);
   const rows = h === 0 ? 0 : x.size / h;
   const be = backend();
-  const r = be.layerNorm(x.storage, gamma.storage, beta.storage, rows, h, eps);
+  const fused = be.fused.layerNorm;
+  const r = fused?.forward(x.storage, gamma.storage, beta.storage, rows, h, eps);
+  if (!fused || !r) return layerNormComposite(x, gamma, beta, eps);
   // saved for backward; like every intermediate they belong to the enclosing tidy scope
   const savedMean = new Tensor(r.mean, [rows], be);
   const savedRstd = new Tensor(r.rstd, [rows], be);
   const y = result('layerNorm', r.y, x.shape, [x, gamma, beta], (g) => {
-    const d = be.layerNormBackward(g.storage, x.storage, gamma.storage, savedMean.storage, savedRstd.storage, rows, h);
+    const d = fused.backward(g.storage, x.storage, gamma.storage, savedMean.storage, savedRstd.storage, rows, h);
     return [new Tensor(d.dx, x.shape, be), new Tensor(d.dgamma, [h], be), new Tensor(d.dbeta, [h], be)];
   });
   if (!y.node) {
@@ -40,70 +41,10 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12): 
   return y;
 }
 
-/** LayerNorm composed from primitives (the oracle of the fused pair). */
+/** LayerNorm composed from primitives: the definition, and the oracle of the fused pairs. */
 export function layerNormComposite(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-12): Tensor {
   checkParams(x, gamma, beta);
   const d = sub(x, mean(x, -1, true)); // [..., H]
   const variance = mean(mul(d, d), -1, true); // [..., 1]
   return add(mul(mul(d, rsqrt(add(variance, eps))), gamma), beta);
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU reference
-
-export function layerNormRef(x: TypedArray, gamma: TypedArray, beta: TypedArray, rows: number, h: number, eps: number): { y: TypedArray; mean: TypedArray; rstd: TypedArray } {
-  const dtype = x instanceof Float64Array ? 'f64' : 'f32';
-  const y = allocArray(dtype, rows * h);
-  const means = allocArray(dtype, rows);
-  const rstds = allocArray(dtype, rows);
-  for (let r = 0; r < rows; r++) {
-    const o = r * h;
-    let sum = 0;
-    for (let c = 0; c < h; c++) sum += x[o + c]!;
-    const mu = sum / h;
-    let sq = 0;
-    for (let c = 0; c < h; c++) {
-      const d = x[o + c]! - mu;
-      sq += d * d;
-    }
-    const rstd = 1 / Math.sqrt(sq / h + eps);
-    for (let c = 0; c < h; c++) y[o + c] = (x[o + c]! - mu) * rstd * gamma[c]! + beta[c]!;
-    means[r] = mu;
-    rstds[r] = rstd;
-  }
-  return { y, mean: means, rstd: rstds };
-}
-
-export function layerNormBackwardRef(dy: TypedArray, x: TypedArray, gamma: TypedArray, means: TypedArray, rstds: TypedArray, rows: number, h: number): { dx: TypedArray; dgamma: TypedArray; dbeta: TypedArray } {
-  const dtype = x instanceof Float64Array ? 'f64' : 'f32';
-  const dx = allocArray(dtype, rows * h);
-  const dgamma = new Float64Array(h);
-  const dbeta = new Float64Array(h);
-  for (let r = 0; r < rows; r++) {
-    const o = r * h;
-    const mu = means[r]!;
-    const rstd = rstds[r]!;
-    // dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ·x̂)) with ĝ = dy·gamma, x̂ = (x − mu)·rstd
-    let mg = 0;
-    let mgx = 0;
-    for (let c = 0; c < h; c++) {
-      const xh = (x[o + c]! - mu) * rstd;
-      const g = dy[o + c]! * gamma[c]!;
-      mg += g;
-      mgx += g * xh;
-      dgamma[c]! += dy[o + c]! * xh;
-      dbeta[c]! += dy[o + c]!;
-    }
-    mg /= h;
-    mgx /= h;
-    for (let c = 0; c < h; c++) {
-      const xh = (x[o + c]! - mu) * rstd;
-      dx[o + c] = rstd * (dy[o + c]! * gamma[c]! - mg - xh * mgx);
-    }
-  }
-  const out = allocArray(dtype, h);
-  out.set(dgamma);
-  const outB = allocArray(dtype, h);
-  outB.set(dbeta);
-  return { dx, dgamma: out, dbeta: outB };
 }

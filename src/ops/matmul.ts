@@ -1,11 +1,10 @@
 // Matrix multiply, 2-D and batched, either side transposed, batch broadcast when one side is 2-D.
 import type { MatmulArgs } from '../backend/backend.js';
-import { allocArray, type TypedArray } from '../tensor/dtype.js';
 import { backend } from '../tensor/engine.js';
 import { fmt, sameShape, ShapeError, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkFloat, result } from './op.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './broadcast.js';
 
 export const matmulGradOps = ['matmul'] as const;
 
@@ -42,29 +41,4 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     a.requiresGrad ? sumTo(transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }), a.shape) : null,
     b.requiresGrad ? sumTo(transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }), b.shape) : null,
   ]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU reference: i-k-j order so the inner loop runs along contiguous rows of b and out.
-
-export function matmulRef(a: TypedArray, b: TypedArray, p: MatmulArgs): TypedArray {
-  const { batch, m, k, n, transA, transB } = p;
-  const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', batch * m * n);
-  // strides of op(a)[i, kk] and op(b)[kk, j]
-  const [ai, ak] = transA ? [1, m] : [k, 1];
-  const [bk, bj] = transB ? [1, k] : [n, 1];
-  for (let t = 0; t < batch; t++) {
-    const ao = t * p.aBatchStride;
-    const bo = t * p.bBatchStride;
-    const oo = t * m * n;
-    for (let i = 0; i < m; i++) {
-      const row = oo + i * n;
-      for (let kk = 0; kk < k; kk++) {
-        const av = a[ao + i * ai + kk * ak]!;
-        const bRow = bo + kk * bk;
-        for (let j = 0; j < n; j++) out[row + j]! += av * b[bRow + j * bj]!;
-      }
-    }
-  }
-  return out;
 }

@@ -1,14 +1,12 @@
 // Movement ops: reshape (a view), permute/transpose, slice, expand (one strided-copy kernel) and
-// concat/pad (strided writes). Each gradient is another movement op.
-import { allocArray, type TypedArray } from '../tensor/dtype.js';
+// concat/pad (strided writes). Each gradient is another movement op; expand is in broadcast.ts.
 import { backend, noGrad } from '../tensor/engine.js';
 import { zeros } from '../tensor/create.js';
-import { checkShape, fmt, normAxis, ShapeError, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
+import { fmt, normAxis, ShapeError, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { record, result } from './op.js';
-import { sumTo } from './reduce.js';
 
-export const movementGradOps = ['reshape', 'permute', 'slice', 'pad', 'concat', 'expand'] as const;
+export const movementGradOps = ['reshape', 'permute', 'slice', 'pad', 'concat'] as const;
 
 /** Same data, new shape (one dimension may be -1). Shares storage; no copy. */
 export function reshape(x: Tensor, shape0: Shape): Tensor {
@@ -102,58 +100,4 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
     const hi = shape.map((d, i) => (i === ax ? offsets[k]! + t.shape[ax]! : d));
     return slice(g, lo, hi);
   }));
-}
-
-/** Broadcast x to `shape` (numpy rules), materialised. */
-export function expand(x: Tensor, shape: Shape): Tensor {
-  checkShape('expand', shape);
-  const lead = shape.length - x.rank;
-  if (lead < 0 || x.shape.some((d, i) => d !== 1 && d !== shape[lead + i])) {
-    throw new ShapeError('expand', `cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
-  }
-  const src = stridesOf(x.shape);
-  const strides = shape.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : src[i - lead]!));
-  const s = backend().strided(x.storage, shape, strides, 0);
-  return result('expand', s, shape, [x], (g) => [sumTo(g, x.shape)]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU reference
-
-/** out[i] = x[offset + Σ_d i_d·strides_d] over the contiguous index space of `shape`. */
-export function stridedRef(x: TypedArray, shape: Shape, strides: readonly number[], offset: number): TypedArray {
-  const out = allocArray(x instanceof Float64Array ? 'f64' : x instanceof Int32Array ? 'i32' : 'f32', sizeOf(shape));
-  walk(shape, strides, offset, (i, o) => {
-    out[i] = x[o]!;
-  });
-  return out;
-}
-
-/** dst[offset + Σ_d i_d·strides_d] = x[i] in place. */
-export function writeStridedRef(dst: TypedArray, x: TypedArray, shape: Shape, strides: readonly number[], offset: number): void {
-  walk(shape, strides, offset, (i, o) => {
-    dst[o] = x[i]!;
-  });
-}
-
-function walk(shape: Shape, strides: readonly number[], offset: number, visit: (i: number, o: number) => void): void {
-  const n = sizeOf(shape);
-  if (n === 0) return;
-  const rank = shape.length;
-  const last = rank - 1;
-  const idx = new Array<number>(rank).fill(0);
-  let o = offset;
-  // the innermost axis runs as a plain loop; the others advance like an odometer
-  const inner = rank === 0 ? 1 : shape[last]!;
-  const innerStride = rank === 0 ? 0 : strides[last]!;
-  for (let i = 0; i < n; i += inner) {
-    for (let j = 0; j < inner; j++) visit(i + j, o + j * innerStride);
-    for (let d = last - 1; d >= 0; d--) {
-      idx[d]!++;
-      o += strides[d]!;
-      if (idx[d]! < shape[d]!) break;
-      o -= strides[d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
 }

@@ -1,7 +1,7 @@
 // Shared plumbing for ops: input checks that name the op, and wrapping a kernel's result as a
 // tensor that records its gradient rule when recording is on.
 import type { Storage } from '../backend/backend.js';
-import { isFloat, type DType } from '../tensor/dtype.js';
+import { isFloat, type DType } from '../backend/dtype.js';
 import { backend, isGradEnabled } from '../tensor/engine.js';
 import { fmt, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';

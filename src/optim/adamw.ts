@@ -3,10 +3,11 @@
 //   m ← β1·m + (1−β1)·g ;  v ← β2·v + (1−β2)·g²
 //   θ ← θ − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)      (ε outside the square root)
 // Parameters live in groups with their own lr / weight decay / clip norm; the update is one
-// backend kernel per parameter.
+// fused backend kernel per parameter, or the composite of primitives at the bottom of this file.
 import type { AdamWArgs } from '../backend/backend.js';
-import type { TypedArray } from '../tensor/dtype.js';
-import { backend, noGrad } from '../tensor/engine.js';
+import { backend, noGrad, tidy } from '../tensor/engine.js';
+import { stridesOf } from '../tensor/shape.js';
+import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
 import { fromArray, zeros } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { clipGradNorm } from './clip.js';
@@ -78,7 +79,7 @@ export class AdamW {
           s = noGrad(() => ({ m: zeros(p.shape, p.dtype).keep(), v: zeros(p.shape, p.dtype).keep() }));
           this.state.set(p, s);
         }
-        be.adamw(p.storage, p.grad.storage, s.m.storage, s.v.storage, args);
+        if (!be.fused.adamw?.(p.storage, p.grad.storage, s.m.storage, s.v.storage, args)) adamwComposite(p, p.grad, s.m, s.v, args);
       }
     }
   }
@@ -126,17 +127,14 @@ export class AdamW {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// CPU reference
-
-export function adamwRef(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, a: AdamWArgs): void {
-  const decay = 1 - a.lr * a.weightDecay;
-  for (let i = 0; i < param.length; i++) {
-    const g = grad[i]!;
-    const mi = a.beta1 * m[i]! + (1 - a.beta1) * g;
-    const vi = a.beta2 * v[i]! + (1 - a.beta2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    param[i] = param[i]! * decay - (a.lr * (mi / a.bc1)) / (Math.sqrt(vi / a.bc2) + a.eps);
-  }
+/** AdamW from primitives, for backends without the fused kernel: the new m, v and param overwrite the old. */
+export function adamwComposite(p: Tensor, g: Tensor, m: Tensor, v: Tensor, a: AdamWArgs): void {
+  tidy(() => noGrad(() => {
+    const m1 = add(mul(m, a.beta1), mul(g, 1 - a.beta1));
+    const v1 = add(mul(v, a.beta2), mul(mul(g, 1 - a.beta2), g));
+    const update = div(div(m1, a.bc1), add(sqrt(div(v1, a.bc2)), a.eps));
+    const p1 = sub(mul(p, 1 - a.lr * a.weightDecay), mul(update, a.lr));
+    const be = backend();
+    for (const [dst, src] of [[m, m1], [v, v1], [p, p1]] as const) be.writeStrided(dst.storage, src.storage, src.shape, stridesOf(src.shape), 0);
+  }));
 }

@@ -1,5 +1,5 @@
 // Tensor factories. Random ones take an explicit Rng so every run is reproducible from its seed.
-import { allocArray, type DType, type TypedArray } from './dtype.js';
+import { allocArray, type DType, type TypedArray } from '../backend/dtype.js';
 import { backend } from './engine.js';
 import type { Rng } from './random.js';
 import { checkShape, fmt, sizeOf, type Shape } from './shape.js';

@@ -1,10 +1,10 @@
 // Tensor: a shape, a dtype and a reference-counted handle on backend storage, plus the autograd
-// node that made it. Values are read only through `await t.data()` (the CPU backend adds dataSync).
+// node that made it, and reverse-mode differentiation over those nodes (`backward`). Values are read
+// only through `await t.data()` (the CPU backend adds dataSync).
 import type { Backend, Storage } from '../backend/backend.js';
-import type { DType, TypedArray } from './dtype.js';
-import { backward } from './autograd.js';
-import { backend, track, untrack } from './engine.js';
-import { fmt, sizeOf, type Shape } from './shape.js';
+import type { DType, TypedArray } from '../backend/dtype.js';
+import { backend, noGrad, track, untrack } from './engine.js';
+import { fmt, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
 
 /** How a tensor was computed: its inputs and the rule mapping the output gradient to theirs. */
 export interface GradNode {
@@ -123,7 +123,7 @@ export class Tensor {
     if (--b.refs === 0) b.backend.free(b.storage);
   }
 
-  /** Accumulate gradients into the leaves (see autograd.ts). */
+  /** Accumulate gradients into the leaves (see `backward` below). */
   backward(seed?: Tensor): void {
     backward(this, seed);
   }
@@ -136,4 +136,96 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.name ? this.name + ', ' : ''}${fmt(this.shape)}, ${this.dtype})`;
   }
+}
+
+// ---- reverse-mode differentiation (micrograd's algorithm on tensors): topological order from the
+// root, then each node's rule adds into its inputs' gradients.
+
+/**
+ * Accumulate d(root)/d(leaf) into every leaf's `.grad` (leaves: tensors with requiresGrad and no node).
+ * A scalar root needs no seed; otherwise pass the gradient of some scalar with respect to root.
+ * Gradients add up across calls until zeroGrad().
+ */
+export function backward(root: Tensor, seed?: Tensor): void {
+  if (!root.requiresGrad) throw new Error(`backward: ${root} does not require grad (no parameter reaches it)`);
+  if (!seed && root.size !== 1) throw new Error(`backward: ${root} is not a scalar; pass a seed gradient of the same shape`);
+  if (seed && !sameShape(seed.shape, root.shape)) {
+    throw new Error(`backward: seed ${fmt(seed.shape)} does not match ${fmt(root.shape)}`);
+  }
+  const order = topoOrder(root);
+  noGrad(() => {
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, seed ? seed.view(seed.shape) : new Tensor(root.backend.fill(root.dtype, 1, 1), root.shape, root.backend));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i]!;
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      const node = t.node;
+      if (!node) {
+        accumulateLeaf(t, g);
+        continue;
+      }
+      const inGrads = node.backward(g);
+      node.inputs.forEach((input, j) => {
+        const gi = inGrads[j];
+        if (!gi || !input.requiresGrad) return;
+        if (!sameShape(gi.shape, input.shape)) {
+          throw new Error(`backward of ${node.op}: gradient ${fmt(gi.shape)} for input ${j} of shape ${fmt(input.shape)}`);
+        }
+        // an alias, so the rule may return g itself or the same tensor for two inputs
+        const own = gi.view(gi.shape);
+        const prev = grads.get(input);
+        if (prev) {
+          grads.set(input, addGrads(prev, own));
+          prev.dispose();
+          own.dispose();
+        } else {
+          grads.set(input, own);
+        }
+      });
+      for (const gi of new Set(inGrads)) if (gi && gi !== g) gi.dispose();
+      g.dispose();
+    }
+  });
+}
+
+function accumulateLeaf(t: Tensor, g: Tensor): void {
+  if (!t.requiresGrad) {
+    g.dispose();
+    return;
+  }
+  if (t.grad) {
+    const sum = addGrads(t.grad, g).keep();
+    t.grad.dispose();
+    g.dispose();
+    t.grad = sum;
+  } else {
+    t.grad = g.keep();
+  }
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // iterative DFS (deep graphs would overflow a recursive one)
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length) {
+    const [t, done] = stack.pop()!;
+    if (done) {
+      order.push(t);
+      continue;
+    }
+    if (seen.has(t)) continue;
+    seen.add(t);
+    stack.push([t, true]);
+    for (const input of t.node?.inputs ?? []) if (input.requiresGrad && !seen.has(input)) stack.push([input, false]);
+  }
+  return order;
+}
+
+/** a + b of one shape, straight through the backend's add kernel (autograd sits below the ops). */
+function addGrads(a: Tensor, b: Tensor): Tensor {
+  const strides = stridesOf(a.shape);
+  return new Tensor(a.backend.binary('add', a.storage, b.storage, a.shape, strides, strides), a.shape, a.backend);
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AttentionArgs } from '../../src/backend/backend.js';
 import { attentionBackwardFast, attentionFast } from '../../src/backend/cpu/attention-fast.js';
-import { attentionBackwardRef, attentionRef } from '../../src/ops/attention.js';
+import { attentionBackwardRef, attentionRef } from '../helpers/attention-ref.js';
 
 const problem = fc
   .record({

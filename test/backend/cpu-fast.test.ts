@@ -10,7 +10,7 @@ import { fastMatmulOptions, fastMatmulReady, matmulFast, peakLoop } from '../../
 import { KC, MC } from '../../src/backend/cpu/gemm.js';
 import { kernelModule } from '../../src/backend/cpu/wasm-kernels.js';
 import { wasmHeap } from '../../src/backend/cpu/heap.js';
-import { matmulRef } from '../../src/ops/matmul.js';
+import { matmulRef } from '../../src/backend/cpu/reference/matmul.js';
 
 /** f32 unit roundoff */
 const EPS32 = 2 ** -24;

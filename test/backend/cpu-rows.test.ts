@@ -5,12 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { AdamWArgs, BinaryOp, Storage, UnaryOp } from '../../src/backend/backend.js';
+import { unaryTable, type UnaryEntry } from '../../src/backend/elementwise.js';
 import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import { sizeClass, wasmHeap, WasmHeap } from '../../src/backend/cpu/heap.js';
 import { softmaxRowsFast } from '../../src/backend/cpu/rows-fast.js';
-import { binaryRef, erfRef, unaryRef } from '../../src/ops/elementwise.js';
-import { layerNormBackwardRef, layerNormRef } from '../../src/ops/layernorm.js';
-import { adamwRef } from '../../src/optim/adamw.js';
+import { binaryRef, erfRef, unaryRef } from '../../src/backend/cpu/reference/elementwise.js';
+import { layerNormBackwardRef, layerNormRef } from '../helpers/layernorm-ref.js';
+import { adamwRef } from '../../src/backend/cpu/reference/adamw.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../../src/tensor/shape.js';
 
 const be = createCpuBackend({ fast: true });
@@ -137,9 +138,14 @@ test('binary ops: bit-identical to binaryRef on broadcast shapes (scalars, rows,
   );
 });
 
-test('simple unary maps: bit-identical to unaryRef (odd sizes, 1, empty, NaN, ±0)', () => {
+/** The table's ops with a wasm SIMD version, split by whether the JavaScript loop rounds the same way. */
+const wasmOps = (Object.entries(unaryTable) as [UnaryOp, UnaryEntry][]).filter(([, e]) => e.wasm);
+const wasmExact = wasmOps.filter(([, e]) => e.tol !== 'transcendental').map(([op]) => op);
+const wasmApprox = wasmOps.filter(([, e]) => e.tol === 'transcendental').map(([op]) => op);
+
+test('exactly rounded unary maps with a wasm version: bit-identical to unaryRef (odd sizes, 1, empty, NaN, ±0)', () => {
   fc.assert(
-    fc.property(fc.constantFrom<UnaryOp>('neg', 'abs', 'sqrt', 'relu', 'step'), fc.integer({ min: 0, max: 41 }), fc.nat(), (op, n, seed) => {
+    fc.property(fc.constantFrom(...wasmExact), fc.integer({ min: 0, max: 41 }), fc.nat(), (op, n, seed) => {
       const x = rand(n, seed);
       if (n > 3) {
         x[0] = NaN;
@@ -153,6 +159,17 @@ test('simple unary maps: bit-identical to unaryRef (odd sizes, 1, empty, NaN, ±
       be.free(got);
     }),
     { numRuns: 200 },
+  );
+});
+
+test('approximated unary maps with a wasm version: within 2e-7·(1 + |x|) of unaryRef in f64', () => {
+  fc.assert(
+    fc.property(fc.constantFrom(...wasmApprox), fc.integer({ min: 0, max: 41 }), fc.nat(), (op, n, seed) => {
+      const x = rand(n, seed, 6).map((v) => (unaryTable[op].domain === 'positive' ? Math.abs(v) : v));
+      const err = maxError(op, x, (v) => unaryRef(op, Float64Array.of(v), 0)[0]!, (v) => 1 + Math.abs(v));
+      assert.ok(err < 2e-7, `${op} n=${n}: ${err}`);
+    }),
+    { numRuns: 100 },
   );
 });
 
@@ -204,8 +221,9 @@ test('softmax rows: within the f32 rounding of scale·x, plus 8 ulp, of an f64 s
         const sum = row.reduce((s, v) => s + Math.exp(v - mx), 0);
         for (let j = 0; j < n; j++) {
           const want = Math.exp(row[j]! - mx) / sum;
-          // scale·x and scale·x − max are rounded to f32: 2·2^-24·(|scale·x| + |max|) absolute in the exponent
-          const tol = want * (8 * 2 ** -24 + 2 ** -23 * (Math.abs(row[j]!) + Math.abs(mx))) + 1e-37;
+          // scale·x and max are rounded to f32 (2^-24·|·| each, twice over), then their difference
+          // (2^-24·|scale·x − max|): absolute errors in the exponent
+          const tol = want * (8 * 2 ** -24 + 2 ** -23 * (Math.abs(row[j]!) + Math.abs(mx)) + 2 ** -24 * Math.abs(row[j]! - mx)) + 1e-37;
           assert.ok(Math.abs(x[r * n + j]! - want) <= tol, `row ${r} col ${j}: ${x[r * n + j]} vs ${want}`);
         }
       }
@@ -226,7 +244,7 @@ test('adamw: bit-identical to adamwRef (odd sizes, 1, empty)', () => {
       const ref = init.map((x) => x.slice());
       adamwRef(ref[0]!, ref[1]!, ref[2]!, ref[3]!, a);
       const S = init.map((x) => be.fromArray(x));
-      be.adamw(S[0]!, S[1]!, S[2]!, S[3]!, a);
+      assert.ok(be.fused.adamw!(S[0]!, S[1]!, S[2]!, S[3]!, a));
       ['param', 'grad', 'm', 'v'].forEach((name, i) => sameF32(read(S[i]!), ref[i]!, `${name} n=${n}`));
       for (const s of S) be.free(s);
     }),
@@ -234,15 +252,18 @@ test('adamw: bit-identical to adamwRef (odd sizes, 1, empty)', () => {
   );
 });
 
-test('layerNorm forward and backward: close to the reference (h multiple of 4 on SIMD, others on the loop)', () => {
+test('fused layerNorm forward and backward (h a multiple of 4; others are declined): close to the reference', () => {
+  const declined = be.fromArray(new Float32Array(6));
+  assert.equal(be.fused.layerNorm!.forward(declined, declined, declined, 1, 6, 1e-5), null, 'h = 6 runs the composite');
+  be.free(declined);
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 70 }), fc.nat(), fc.double({ min: -50, max: 50, noNaN: true }), (rows, h, seed, offset) => {
+    fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 18 }).map((q) => 4 * q), fc.nat(), fc.double({ min: -50, max: 50, noNaN: true }), (rows, h, seed, offset) => {
       const x = rand(rows * h, seed).map((v) => v + offset);
       const gamma = rand(h, seed + 1);
       const beta = rand(h, seed + 2);
       const dy = rand(rows * h, seed + 3);
       const [X, G, B, DY] = [x, gamma, beta, dy].map((v) => be.fromArray(v)) as [Storage, Storage, Storage, Storage];
-      const f = be.layerNorm(X, G, B, rows, h, 1e-5);
+      const f = be.fused.layerNorm!.forward(X, G, B, rows, h, 1e-5)!;
       const ref = layerNormRef(x, gamma, beta, rows, h, 1e-5);
       // f32 sums over h elements: relative error ~h·2^-24 on the mean, amplified by |offset|/σ
       const tol = 2e-6 * (1 + Math.abs(offset)) * Math.sqrt(h);
@@ -253,7 +274,7 @@ test('layerNorm forward and backward: close to the reference (h multiple of 4 on
       close(read(f.y), ref.y, 'y', 4);
       close(read(f.mean), ref.mean, 'mean');
       close(read(f.rstd), ref.rstd, 'rstd');
-      const d = be.layerNormBackward(DY, X, G, f.mean, f.rstd, rows, h);
+      const d = be.fused.layerNorm!.backward(DY, X, G, f.mean, f.rstd, rows, h);
       const dref = layerNormBackwardRef(dy, x, gamma, read(f.mean), read(f.rstd), rows, h);
       close(read(d.dx), dref.dx, 'dx', 4 * h);
       close(read(d.dgamma), dref.dgamma, 'dgamma', 4 * (rows + 1) * h);

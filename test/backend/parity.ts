@@ -8,8 +8,8 @@
 // both results for every tensor, computed from identical inputs, dropout masks and targets.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { AdamWArgs, AttentionArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../../src/backend/backend.js';
-import type { DType, TypedArray } from '../../src/tensor/dtype.js';
+import type { AttentionArgs, Backend, BinaryOp, FusedKernels, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../../src/backend/backend.js';
+import type { DType, TypedArray } from '../../src/backend/dtype.js';
 import { packBatch, type PackedBatch } from '../../src/data/batch.js';
 import { LabelSet, type Sentence } from '../../src/data/sentence.js';
 import { EarlyExitModel } from '../../src/earlyexit/model.js';
@@ -172,29 +172,58 @@ export class MirrorBackend implements Backend {
   cast(x: Storage, dtype: DType): Storage {
     return this.both(this.reference.cast(ref(x), dtype), this.test.cast(tst(x), dtype));
   }
-  layerNorm(x: Storage, g: Storage, b: Storage, rows: number, h: number, eps: number): { y: Storage; mean: Storage; rstd: Storage } {
-    const r = this.reference.layerNorm(ref(x), ref(g), ref(b), rows, h, eps);
-    const t = this.test.layerNorm(tst(x), tst(g), tst(b), rows, h, eps);
-    return { y: this.both(r.y, t.y), mean: this.both(r.mean, t.mean), rstd: this.both(r.rstd, t.rstd) };
+  scatterRows(dst: Storage, src: Storage, idx: Storage, n: number, cols: number): Storage {
+    return this.both(this.reference.scatterRows(ref(dst), ref(src), ref(idx), n, cols), this.test.scatterRows(tst(dst), tst(src), tst(idx), n, cols));
   }
-  layerNormBackward(dy: Storage, x: Storage, g: Storage, mean: Storage, rstd: Storage, rows: number, h: number): { dx: Storage; dgamma: Storage; dbeta: Storage } {
-    const r = this.reference.layerNormBackward(ref(dy), ref(x), ref(g), ref(mean), ref(rstd), rows, h);
-    const t = this.test.layerNormBackward(tst(dy), tst(x), tst(g), tst(mean), tst(rstd), rows, h);
-    return { dx: this.both(r.dx, t.dx), dgamma: this.both(r.dgamma, t.dgamma), dbeta: this.both(r.dbeta, t.dbeta) };
+
+  /** Where one backend declines a fused forward, both run the composite: free what the other made. */
+  private decline(results: ({ [name: string]: Storage } | null)[]): null {
+    results.forEach((r, i) => Object.values(r ?? {}).forEach((s) => (i === 0 ? this.reference : this.test).free(s)));
+    return null;
   }
-  attention(q: Storage, k: Storage, v: Storage, segs: Storage, args: AttentionArgs): { out: Storage; probs: Storage } {
-    const r = this.reference.attention(ref(q), ref(k), ref(v), ref(segs), args);
-    const t = this.test.attention(tst(q), tst(k), tst(v), tst(segs), args);
-    return { out: this.both(r.out, t.out), probs: this.both(r.probs, t.probs) };
-  }
-  attentionBackward(d: Storage, q: Storage, k: Storage, v: Storage, probs: Storage, segs: Storage, args: AttentionArgs): { dq: Storage; dk: Storage; dv: Storage } {
-    const r = this.reference.attentionBackward(ref(d), ref(q), ref(k), ref(v), ref(probs), ref(segs), args);
-    const t = this.test.attentionBackward(tst(d), tst(q), tst(k), tst(v), tst(probs), tst(segs), args);
-    return { dq: this.both(r.dq, t.dq), dk: this.both(r.dk, t.dk), dv: this.both(r.dv, t.dv) };
-  }
-  adamw(p: Storage, g: Storage, m: Storage, v: Storage, args: AdamWArgs): void {
-    this.reference.adamw(ref(p), ref(g), ref(m), ref(v), args);
-    this.test.adamw(tst(p), tst(g), tst(m), tst(v), args);
+
+  /** The fused kernels both backends have; a forward that one of them declines runs the composite on both. */
+  get fused(): Partial<FusedKernels> {
+    const [r, t] = [this.reference.fused, this.test.fused];
+    const out: Partial<FusedKernels> = {};
+    const rl = r.layerNorm;
+    const tl = t.layerNorm;
+    if (rl && tl) {
+      out.layerNorm = {
+        forward: (x, g, b, rows, h, eps) => {
+          const a = rl.forward(ref(x), ref(g), ref(b), rows, h, eps);
+          const c = tl.forward(tst(x), tst(g), tst(b), rows, h, eps);
+          if (!a || !c) return this.decline([a, c]);
+          return { y: this.both(a.y, c.y), mean: this.both(a.mean, c.mean), rstd: this.both(a.rstd, c.rstd) };
+        },
+        backward: (dy, x, g, mean, rstd, rows, h) => {
+          const a = rl.backward(ref(dy), ref(x), ref(g), ref(mean), ref(rstd), rows, h);
+          const c = tl.backward(tst(dy), tst(x), tst(g), tst(mean), tst(rstd), rows, h);
+          return { dx: this.both(a.dx, c.dx), dgamma: this.both(a.dgamma, c.dgamma), dbeta: this.both(a.dbeta, c.dbeta) };
+        },
+      };
+    }
+    const ra = r.attention;
+    const ta = t.attention;
+    if (ra && ta) {
+      out.attention = {
+        forward: (q, k, v, segs, args) => {
+          const a = ra.forward(ref(q), ref(k), ref(v), ref(segs), args);
+          const c = ta.forward(tst(q), tst(k), tst(v), tst(segs), args);
+          if (!a || !c) return this.decline([a, c]);
+          return { out: this.both(a.out, c.out), probs: this.both(a.probs, c.probs) };
+        },
+        backward: (d, q, k, v, probs, segs, args) => {
+          const a = ra.backward(ref(d), ref(q), ref(k), ref(v), ref(probs), ref(segs), args);
+          const c = ta.backward(tst(d), tst(q), tst(k), tst(v), tst(probs), tst(segs), args);
+          return { dq: this.both(a.dq, c.dq), dk: this.both(a.dk, c.dk), dv: this.both(a.dv, c.dv) };
+        },
+      };
+    }
+    const rw = r.adamw;
+    const tw = t.adamw;
+    if (rw && tw) out.adamw = (p, g, m, v, args) => rw(ref(p), ref(g), ref(m), ref(v), args) && tw(tst(p), tst(g), tst(m), tst(v), args);
+    return out;
   }
   read(x: Storage): Promise<TypedArray> {
     return this.reference.read(ref(x));

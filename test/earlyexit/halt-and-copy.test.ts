@@ -173,8 +173,8 @@ test('sparse halt-and-copy equals the dense emulation (both copy modes)', async 
       model.dispose();
       return;
     }
-    const got = gatherRows(runner.h, indices(full)).dataSync();
-    const want = gatherRows(expected, indices(full)).dataSync();
+    const got = await gatherRows(runner.h, indices(full)).data();
+    const want = await gatherRows(expected, indices(full)).data();
     for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-4, `row value ${i}: ${got[i]} vs ${want[i]}`);
     runner.dispose();
     model.dispose();
@@ -207,7 +207,7 @@ test('forwardAll (halt-and-copy with no halts) equals the plain layer loop bit f
 test('static policy labels every word with the chosen layer; full uses the last off-ramp', async () => {
   const model = randomModel(3, 2);
   const batch = pack([{ words: ['w1:2', 'w5:1', 'w9:3'], labels: ['O', 'B-X', 'I-X'] }, { words: ['w2:1'], labels: ['O'] }]);
-  const logits = noGrad(() => model.forwardAll(batch, null)).map((t) => t.dataSync());
+  const logits = await Promise.all(noGrad(() => model.forwardAll(batch, null)).map((t) => t.data()));
   for (const depth of [1, 2, LAYERS]) {
     const r = await labelBatch(model, batch, depth === LAYERS ? { kind: 'full' } : { kind: 'static', layers: depth });
     assert.ok(r.exitLayer.every((l) => l === depth));

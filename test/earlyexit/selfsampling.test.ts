@@ -67,33 +67,36 @@ test('sandwich rule: shares of full-depth and aggressive sentences per batch', (
   m.dispose();
 });
 
-test('stage-2 loss with nobody leaving early and no flooding equals the joint loss (same dropout masks)', () => {
+test('stage-2 loss with nobody leaving early and no flooding equals the joint loss (same dropout masks)', async () => {
   const m = model(3);
   const batch = pack(sentences);
   const exits = new Int32Array(batch.firstPiece.length).fill(3);
-  const a = tidy(() => selfSamplingLoss(m, batch, exits, null, 'output', new Rng(9)).dataSync()[0]!);
-  const b = tidy(() => m.jointLoss(batch, new Rng(9)).dataSync()[0]!);
+  const la = tidy(() => selfSamplingLoss(m, batch, exits, null, 'output', new Rng(9)).keep());
+  const lb = tidy(() => m.jointLoss(batch, new Rng(9)).keep());
+  const [a, b] = [(await la.data())[0]!, (await lb.data())[0]!];
+  la.dispose();
+  lb.dispose();
   assert.ok(Math.abs(a - b) < 1e-5 * Math.abs(b), `${a} vs ${b}`);
   m.dispose();
 });
 
-test('gradients flow through the copies: words halted after layer 1 train layer 1 through every later off-ramp, and layers above get none', () => {
+test('gradients flow through the copies: words halted after layer 1 train layer 1 through every later off-ramp, and layers above get none', async () => {
   for (const copy of ['output', 'preNorm'] as const) {
     const m = model(3);
     const batch = pack(sentences);
     const exits = new Int32Array(batch.firstPiece.length).fill(1);
     tidy(() => selfSamplingLoss(m, batch, exits, null, copy, new Rng(2)).backward());
-    const norm = (name: string) => {
+    const norm = async (name: string) => {
       const g = m.store.get(name).grad;
-      return g ? Math.hypot(...g.dataSync()) : 0;
+      return g ? Math.hypot(...(await g.data())) : 0;
     };
-    assert.ok(norm('bert.encoder.layer.0.attention.self.query.weight') > 0, `${copy}: layer 1 gets gradient`);
-    assert.ok(norm('offramps.2.weight') > 0, `${copy}: the last off-ramp is trained on the copied states`);
+    assert.ok((await norm('bert.encoder.layer.0.attention.self.query.weight')) > 0, `${copy}: layer 1 gets gradient`);
+    assert.ok((await norm('offramps.2.weight')) > 0, `${copy}: the last off-ramp is trained on the copied states`);
     // layers 2 and 3 only update [CLS]/[SEP], which no loss reads once every word has halted
-    assert.equal(norm('bert.encoder.layer.1.attention.self.query.weight'), 0, `${copy}: layer 2 attention`);
-    assert.equal(norm('bert.encoder.layer.2.intermediate.dense.weight'), 0, `${copy}: layer 3 FFN`);
+    assert.equal(await norm('bert.encoder.layer.1.attention.self.query.weight'), 0, `${copy}: layer 2 attention`);
+    assert.equal(await norm('bert.encoder.layer.2.intermediate.dense.weight'), 0, `${copy}: layer 3 FFN`);
     // the pre-LayerNorm copy is re-normalised by every later layer's LayerNorm
-    const ln = norm('bert.encoder.layer.2.output.LayerNorm.weight');
+    const ln = await norm('bert.encoder.layer.2.output.LayerNorm.weight');
     assert.ok(copy === 'preNorm' ? ln > 0 : ln === 0, `${copy}: layer 3 output LayerNorm gradient ${ln}`);
     m.dispose();
   }

@@ -78,6 +78,11 @@ export function indicesArb(rows: number, maxLen = 6): fc.Arbitrary<number[]> {
   );
 }
 
+/** Distinct row indices in [0, rows) in random order, possibly none (for scatterRows). */
+export function distinctIndicesArb(rows: number): fc.Arbitrary<number[]> {
+  return fc.shuffledSubarray([...Array(rows).keys()]);
+}
+
 /** Packed attention problems: segments tile the query rows; key ranges may overlap, be empty or repeat. */
 export const attentionArb = fc
   .record({

@@ -12,7 +12,7 @@ export interface ToyRun {
   dispose(): void;
 }
 
-export function trainToy(steps: number, seed = TOY_SEED): ToyRun {
+export async function trainToy(steps: number, seed = TOY_SEED): Promise<ToyRun> {
   const rng = new Rng(seed);
   const n = 16;
   const pts: number[] = [];
@@ -40,7 +40,7 @@ export function trainToy(steps: number, seed = TOY_SEED): ToyRun {
       l.backward();
       return l;
     });
-    losses.push(loss.dataSync()[0]!);
+    losses.push((await loss.data())[0]!);
     loss.dispose();
     opt.update();
     opt.zeroGrad();

@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { fromArray, indices, Rng, tensor, type Tensor } from '../../src/index.js';
+import { fromArray, indices, Rng, tensor, zeros, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
-import { axesArb, broadcastPairArb, indicesArb, shapeArb, sizeOf, valuesArb, type Shape } from '../helpers/arb.js';
+import { axesArb, broadcastPairArb, distinctIndicesArb, indicesArb, shapeArb, sizeOf, valuesArb, type Shape } from '../helpers/arb.js';
 import * as R from '../helpers/ref.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 const runs = { numRuns: 100, includeErrorInReport: true };
 const f32 = (shape: Shape) => valuesArb(sizeOf(shape)).map((v) => ({ shape, data: v.map(Math.fround) }));
@@ -20,6 +21,13 @@ function same(t: Tensor, expected: R.Nd, what: string): void {
   // +0 and −0 compare equal
   const z = (v: number) => (v === 0 ? 0 : v);
   assert.deepEqual([...t.dataSync()].map(z), expected.data.map(z), `${what}: values`);
+}
+
+/** `same` through an asynchronous read, for the tests that run on every backend. */
+async function sameOnAnyBackend(t: Tensor, expected: R.Nd, what: string): Promise<void> {
+  assert.deepEqual(t.shape, expected.shape, `${what}: shape`);
+  const z = (v: number) => (v === 0 ? 0 : v);
+  assert.deepEqual([...(await t.data())].map(z), expected.data.map(z), `${what}: values`);
 }
 
 function close(t: Tensor, expected: R.Nd, tol: { atol: number; rtol: number }, what: string): void {
@@ -39,15 +47,15 @@ const binaries: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number
 ];
 
 for (const [name, op, ref] of binaries) {
-  test(`${name} broadcasts like numpy (f32, exact)`, () => {
-    fc.assert(
-      fc.property(
+  test(`${name} broadcasts like numpy (f32, exact)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
         broadcastPairArb().chain(({ a, b }) => fc.tuple(f32(a), f32(b))),
-        ([a, b]) => {
+        async ([a, b]) => {
           // fast-check favours boundary values (0, ±2), so ties for eq/ge do occur
           const y = op(t32(a), t32(b));
           assert.equal(y.dtype, 'f32');
-          same(y, R.zip(a, b, (x, z) => Math.fround(ref(x, z))), name);
+          await sameOnAnyBackend(y, R.zip(a, b, (x, z) => Math.fround(ref(x, z))), name);
         },
       ),
       runs,
@@ -55,7 +63,7 @@ for (const [name, op, ref] of binaries) {
   });
 }
 
-test('binary ops accept JS numbers on either side and keep the tensor dtype', () => {
+test('binary ops accept JS numbers on either side and keep the tensor dtype', { skip: cpuOnly }, () => {
   const x = tensor([1, 2, 3], [3], 'f64');
   assert.deepEqual([...O.sub(10, x).dataSync()], [9, 8, 7]);
   assert.deepEqual([...O.div(x, 2).dataSync()], [0.5, 1, 1.5]);
@@ -80,7 +88,7 @@ const unaries: [string, (x: Tensor) => Tensor, (x: number) => number, 'any' | 'p
 ];
 
 for (const [name, op, ref, kind] of unaries) {
-  test(`${name} matches Math (f64)`, () => {
+  test(`${name} matches Math (f64)`, { skip: cpuOnly }, () => {
     fc.assert(
       fc.property(
         shapeArb(0, 4).chain((s) => valuesArb(sizeOf(s), kind).map((data) => ({ shape: s, data }))),
@@ -96,7 +104,7 @@ for (const [name, op, ref, kind] of unaries) {
   });
 }
 
-test('erf at large |x| and known values', () => {
+test('erf at large |x| and known values', { skip: cpuOnly }, () => {
   // erf(0) = 0, odd symmetry, erf(±6) = ±1 to double precision, erf(0.5) = 0.5204998778130465 (A&S table 7.1)
   const y = [...O.erf(tensor([0, 0.5, -0.5, 3.5, -6, 6], [6], 'f64')).dataSync()];
   assert.equal(y[0], 0);
@@ -106,7 +114,7 @@ test('erf at large |x| and known values', () => {
   assert.deepEqual([y[4], y[5]], [-1, 1]);
 });
 
-test('where broadcasts condition and both branches', () => {
+test('where broadcasts condition and both branches', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       broadcastPairArb().chain(({ a, b, out }) =>
@@ -138,7 +146,7 @@ const reductions: [string, (x: Tensor, axes: number[] | undefined, keep: boolean
 ];
 
 for (const [name, op, ref] of reductions) {
-  test(`${name} over axis subsets with and without keepdims`, () => {
+  test(`${name} over axis subsets with and without keepdims`, { skip: cpuOnly }, () => {
     fc.assert(
       fc.property(
         shapeArb(0, 4).chain((s) => fc.tuple(f64(s), s.length ? fc.option(axesArb(s.length), { nil: undefined }) : fc.constant(undefined), fc.boolean())),
@@ -152,14 +160,14 @@ for (const [name, op, ref] of reductions) {
   });
 }
 
-test('max gradient is shared equally among ties', () => {
+test('max gradient is shared equally among ties', { skip: cpuOnly }, () => {
   const x = tensor([1, 3, 3, 2, 2, 0], [2, 3], 'f64').param();
   O.sum(O.max(x, 1)).backward();
   // row 0: 3 twice; row 1: 2 twice
   assert.deepEqual([...x.grad!.dataSync()], [0, 0.5, 0.5, 0.5, 0.5, 0]);
 });
 
-test('reshape, permute, transpose, slice, pad, concat and expand move values like the reference', () => {
+test('reshape, permute, transpose, slice, pad, concat and expand move values like the reference', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       shapeArb(1, 4).chain((s) =>
@@ -203,7 +211,7 @@ test('reshape shares storage with its source (no copy)', () => {
   assert.equal(y.storage, x.storage);
 });
 
-test('matmul with transposes and batch broadcast matches the triple loop', () => {
+test('matmul with transposes and batch broadcast matches the triple loop', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc
@@ -229,12 +237,30 @@ test('matmul with transposes and batch broadcast matches the triple loop', () =>
   );
 });
 
-test('matmul propagates NaN and Inf from b even where a is 0 (IEEE 0·NaN = NaN)', () => {
-  const y = O.matmul(tensor([0, 1], [1, 2]), tensor([NaN, 1], [2, 1])).dataSync();
+test('matmul propagates NaN and Inf from b even where a is 0 (IEEE 0·NaN = NaN)', async () => {
+  const y = await O.matmul(tensor([0, 1], [1, 2]), tensor([NaN, 1], [2, 1])).data();
   assert.ok(Number.isNaN(y[0]!), `got ${y[0]}`);
 });
 
-test('gatherRows and scatterAddRows (repeated indices accumulate)', () => {
+test('scatterRows replaces the indexed rows and keeps the others', { skip: cpuOnly }, () => {
+  fc.assert(
+    fc.property(
+      fc.tuple(fc.integer({ min: 1, max: 5 }), shapeArb(0, 2)).chain(([rows, rest]) =>
+        distinctIndicesArb(rows).chain((idx) => fc.tuple(f64([rows, ...rest]), f64([idx.length, ...rest]), fc.constant(idx)))),
+      ([dst, src, idx]) => {
+        const cols = sizeOf(dst.shape.slice(1));
+        const want = [...dst.data];
+        idx.forEach((r, i) => want.splice(r * cols, cols, ...src.data.slice(i * cols, (i + 1) * cols)));
+        same(O.scatterRows(t64(dst), t64(src), indices(idx)), { shape: dst.shape, data: want }, 'scatterRows');
+      },
+    ),
+    runs,
+  );
+  throwsNaming(() => O.scatterRows(zeros([3, 2]), zeros([2, 2]), indices([1, 1])), RangeError, 'scatterRows', 'row 1 is written twice');
+  throwsNaming(() => O.scatterRows(zeros([3, 2]), zeros([2, 3]), indices([0, 1])), Error, 'scatterRows', '[2, 3]');
+});
+
+test('gatherRows and scatterAddRows (repeated indices accumulate)', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc.tuple(fc.integer({ min: 1, max: 5 }), shapeArb(0, 2)).chain(([rows, rest]) => fc.tuple(f64([rows, ...rest]), indicesArb(rows), fc.constant(rest))),
@@ -255,7 +281,7 @@ test('gatherRows and scatterAddRows (repeated indices accumulate)', () => {
   );
 });
 
-test('softmax and logSoftmax along any axis', () => {
+test('softmax and logSoftmax along any axis', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       shapeArb(1, 4).chain((s) => fc.tuple(f64(s), fc.integer({ min: -s.length, max: s.length - 1 }))),
@@ -269,7 +295,7 @@ test('softmax and logSoftmax along any axis', () => {
   );
 });
 
-test('layerNorm over the last axis (two-pass reference)', () => {
+test('layerNorm over the last axis (two-pass reference)', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc.tuple(shapeArb(0, 2), fc.integer({ min: 1, max: 6 }), fc.constantFrom(1e-12, 1e-5)).chain(([lead, h, eps]) => fc.tuple(f64([...lead, h]), f64([h]), f64([h]), fc.constant(eps))),
@@ -283,7 +309,7 @@ test('layerNorm over the last axis (two-pass reference)', () => {
   );
 });
 
-test('crossEntropy: per-row losses, mean over non-ignored rows, ignore index', () => {
+test('crossEntropy: per-row losses, mean over non-ignored rows, ignore index', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(
       fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 5 }), fc.constantFrom(-100, 2)).chain(([n, c, ignore]) =>
@@ -305,7 +331,7 @@ test('crossEntropy: per-row losses, mean over non-ignored rows, ignore index', (
   );
 });
 
-test('dropout: zero or x/(1−p), reproducible from the seed, identity at p = 0', () => {
+test('dropout: zero or x/(1−p), reproducible from the seed, identity at p = 0', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(fc.tuple(shapeArb(1, 3, 5), fc.double({ min: 0.05, max: 0.9, noNaN: true }), fc.integer()), ([s, p, seed]) => {
       const x = fromArray(Float64Array.from({ length: sizeOf(s) }, (_, i) => i + 1), s);
@@ -318,9 +344,9 @@ test('dropout: zero or x/(1−p), reproducible from the seed, identity at p = 0'
   );
 });
 
-test('dropout drops about a fraction p (seeded, 10 000 elements)', () => {
+test('dropout drops about a fraction p (seeded, 10 000 elements)', async () => {
   // binomial(10000, 0.3): standard deviation 46, so ±300 is more than 6 sigma for this fixed seed
-  const y = O.dropout(fromArray(new Float32Array(10000).fill(1)), 0.3, new Rng(7)).dataSync();
+  const y = await O.dropout(fromArray(new Float32Array(10000).fill(1)), 0.3, new Rng(7)).data();
   const zeros = y.filter((v) => v === 0).length;
   assert.ok(Math.abs(zeros - 3000) < 300, `${zeros} zeros`);
 });
@@ -354,7 +380,7 @@ test('shape errors name the op and the shapes', () => {
   throwsNaming(() => tensor([1, 2, 3], [2, 2]), Error, 'tensor', '[2, 2]');
 });
 
-test('dtype errors name the op, the dtypes and the shapes', () => {
+test('dtype errors name the op, the dtypes and the shapes', { skip: cpuOnly }, () => {
   const a = tensor([1, 2, 3], [3]);
   throwsNaming(() => O.add(a, tensor([1, 2, 3], [3], 'i32')), TypeError, 'add', 'i32', '[3]');
   throwsNaming(() => O.mul(a, tensor([1, 2, 3], [3], 'f64')), TypeError, 'mul', 'f32 [3]', 'f64 [3]');
@@ -364,7 +390,7 @@ test('dtype errors name the op, the dtypes and the shapes', () => {
   throwsNaming(() => O.concat([a, tensor([1], [1], 'f64')]), TypeError, 'concat', 'f32', 'f64');
 });
 
-test('axis and index errors name the op, the axis and the rank or range', () => {
+test('axis and index errors name the op, the axis and the rank or range', { skip: cpuOnly }, () => {
   const a = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
   throwsNaming(() => O.sum(a, 2), Error, 'sum', 'axis 2', 'rank 2');
   throwsNaming(() => O.max(a, -3), Error, 'max', 'axis -3', 'rank 2');

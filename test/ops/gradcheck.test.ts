@@ -8,7 +8,8 @@ import { fromArray, indices, Rng, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
 import { gradOps, type GradOp } from '../../src/ops/index.js';
 import { gradcheck, gradcheckRuns, type GradInput } from '../helpers/gradcheck.js';
-import { attentionArb, axesArb, broadcastPairArb, indicesArb, inputArb, shapeArb, sizeOf, type Shape, type ValueKind } from '../helpers/arb.js';
+import { attentionArb, axesArb, broadcastPairArb, distinctIndicesArb, indicesArb, inputArb, shapeArb, sizeOf, type Shape, type ValueKind } from '../helpers/arb.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 interface GradCase {
   /** extra description for failure messages (axes, flags) */
@@ -157,6 +158,7 @@ const checks: { [K in GradOp]: fc.Arbitrary<GradCase> } = {
       }),
     ),
   ),
+  sumTo: broadcastPairArb().chain(({ a, out }) => inputArb(out).map((x): GradCase => ({ label: `[${out}] to [${a}]`, inputs: [x], f: ([t]) => O.sumTo(t!, a) }))),
   expand: broadcastPairArb().chain(({ a, out }) => inputArb(a).map((x): GradCase => ({ label: `to [${out}]`, inputs: [x], f: ([t]) => O.expand(t!, out) }))),
   matmul: matmulArb,
   gatherRows: shapeArb(0, 2).chain((rest) =>
@@ -168,6 +170,15 @@ const checks: { [K in GradOp]: fc.Arbitrary<GradCase> } = {
     fc.integer({ min: 1, max: 4 }).chain((rows) =>
       indicesArb(rows).chain((idx) =>
         inputArb([idx.length, ...rest]).map((x): GradCase => ({ label: `idx [${idx}] rows ${rows}`, inputs: [x], f: ([t]) => O.scatterAddRows(t!, indices(idx), rows) })),
+      ),
+    ),
+  ),
+  scatterRows: shapeArb(0, 2).chain((rest) =>
+    fc.integer({ min: 1, max: 5 }).chain((rows) =>
+      distinctIndicesArb(rows).chain((idx) =>
+        fc.tuple(inputArb([rows, ...rest]), inputArb([idx.length, ...rest])).map(([d, x]): GradCase => ({
+          label: `idx [${idx}] rows ${rows}`, inputs: [d, x], f: ([a, b]) => O.scatterRows(a!, b!, indices(idx)),
+        })),
       ),
     ),
   ),
@@ -203,7 +214,7 @@ const checks: { [K in GradOp]: fc.Arbitrary<GradCase> } = {
 };
 
 for (const op of Object.keys(checks) as GradOp[]) {
-  test(`gradcheck ${op}`, () => {
+  test(`gradcheck ${op}`, { skip: cpuOnly }, () => {
     fc.assert(
       fc.property(checks[op], (c) => {
         const r = gradcheck(`${op} (${c.label})`, c.f, c.inputs);
@@ -220,7 +231,7 @@ test('every op in gradOps has a gradient check', () => {
   assert.equal(new Set(gradOps).size, gradOps.length, 'gradOps lists an op twice');
 });
 
-test('gradcheck detects a wrong gradient rule', () => {
+test('gradcheck detects a wrong gradient rule', { skip: cpuOnly }, () => {
   // a deliberately wrong rule (d/dx x² taken as x instead of 2x) must fail the check, naming the op
   const wrong = (xs: Tensor[]) => {
     const x = xs[0]!;

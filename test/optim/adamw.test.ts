@@ -7,6 +7,7 @@ import { AdamW } from '../../src/optim/adamw.js';
 import { clipGradNorm } from '../../src/optim/clip.js';
 import { linearWarmupDecay, warmupSqrtDecay } from '../../src/optim/schedule.js';
 import * as R from '../helpers/ref.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 /**
  * torch.optim.AdamW as its documentation writes the algorithm (amsgrad = false, maximize = false):
@@ -51,7 +52,7 @@ function setGrad(p: Tensor, c: readonly number[]): void {
 
 const grads = (step: number, n: number, scale: number) => Array.from({ length: n }, (_, i) => scale * Math.sin(1 + step * 1.7 + i * 0.9));
 
-test('AdamW matches the PyTorch algorithm step by step (f64, two groups, with and without decay)', () => {
+test('AdamW matches the PyTorch algorithm step by step (f64, two groups, with and without decay)', { skip: cpuOnly }, () => {
   const p1 = tensor([0.5, -1.2, 2.0], [3], 'f64').param();
   const p2 = tensor([1, -0.3, 0.7, 4], [2, 2], 'f64').param();
   const opt = new AdamW([{ params: [p1], lr: 0.01, weightDecay: 0 }, { params: [p2], lr: 0.05, weightDecay: 0.1 }], { beta1: 0.8, beta2: 0.95, eps: 1e-6 });
@@ -73,7 +74,7 @@ test('AdamW matches the PyTorch algorithm step by step (f64, two groups, with an
   opt.dispose();
 });
 
-test('AdamW in f32 stays within f32 rounding of the float64 reference; the default hyper-parameters are PyTorch’s', () => {
+test('AdamW in f32 stays within f32 rounding of the float64 reference; the default hyper-parameters are PyTorch’s', async () => {
   const p = tensor([0.25, -0.5], [2]).param();
   const opt = new AdamW([{ params: [p], lr: 1e-3, weightDecay: 0.01 }]);
   const ref = new ReferenceAdamW([0.25, -0.5], 1e-3, 0.01); // β1 0.9, β2 0.999, ε 1e-8
@@ -84,11 +85,11 @@ test('AdamW in f32 stays within f32 rounding of the float64 reference; the defau
     opt.zeroGrad();
     ref.step(g.map(Math.fround));
   }
-  R.assertClose([...p.dataSync()], ref.theta, { atol: 1e-7, rtol: 1e-6 }, 'f32 AdamW');
+  R.assertClose([...(await p.data())], ref.theta, { atol: 1e-7, rtol: 1e-6 }, 'f32 AdamW');
   opt.dispose();
 });
 
-test('AdamW skips parameters without a gradient and scaleLr scales each group from its base lr', () => {
+test('AdamW skips parameters without a gradient and scaleLr scales each group from its base lr', { skip: cpuOnly }, () => {
   const a = tensor([1, 2], [2], 'f64').param();
   const b = tensor([3], [1], 'f64').param();
   const opt = new AdamW([{ params: [a], lr: 0.1 }, { params: [b], lr: 0.3, weightDecay: 0.5 }]);
@@ -103,7 +104,7 @@ test('AdamW skips parameters without a gradient and scaleLr scales each group fr
   opt.dispose();
 });
 
-test('clipGradNorm: one global norm over all gradients, scaled by maxNorm/(norm + 1e-6)', async () => {
+test('clipGradNorm: one global norm over all gradients, scaled by maxNorm/(norm + 1e-6)', { skip: cpuOnly }, async () => {
   const a = tensor([3, 0], [2], 'f64').param();
   const b = tensor([0, 0, 0, 4], [2, 2], 'f64').param();
   setGrad(a, [3, 0]);
@@ -120,7 +121,7 @@ test('clipGradNorm: one global norm over all gradients, scaled by maxNorm/(norm 
   assert.equal(await clipGradNorm([tensor([1]).param()], 1), 0, 'no gradients: norm 0');
 });
 
-test('stepAsync clips each group by its own maxGradNorm, then updates', async () => {
+test('stepAsync clips each group by its own maxGradNorm, then updates', { skip: cpuOnly }, async () => {
   const a = tensor([1, 1], [2], 'f64').param();
   const b = tensor([1, 1], [2], 'f64').param();
   const opt = new AdamW([{ params: [a], lr: 0.1, maxGradNorm: 1 }, { params: [b], lr: 0.1 }]);

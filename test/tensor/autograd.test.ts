@@ -7,23 +7,24 @@ import fc from 'fast-check';
 import { backend, noGrad, Rng, randn, scalar, tensor, tidy, type Tensor } from '../../src/index.js';
 import * as O from '../../src/ops/index.js';
 import { AdamW } from '../../src/optim/adamw.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 const vals = (t: Tensor | null) => [...t!.dataSync()];
 
-test('a reused node accumulates: d(a·a)/da = 2a', () => {
+test('a reused node accumulates: d(a·a)/da = 2a', { skip: cpuOnly }, () => {
   const a = tensor([1.5, -2, 3], [3], 'f64').param();
   O.sum(O.mul(a, a)).backward();
   assert.deepEqual(vals(a.grad), [3, -4, 6]);
 });
 
-test('diamond graph: d = (2a)·(a + 1) gives dd/da = 2(a + 1) + 2a', () => {
+test('diamond graph: d = (2a)·(a + 1) gives dd/da = 2(a + 1) + 2a', { skip: cpuOnly }, () => {
   const a = tensor([0.5, -1, 2], [3], 'f64').param();
   const d = O.mul(O.mul(a, 2), O.add(a, 1));
   O.sum(d).backward();
   assert.deepEqual(vals(a.grad), [0.5, -1, 2].map((x) => 2 * (x + 1) + 2 * x));
 });
 
-test('only leaves that need grad receive gradients; an unused parameter gets none', () => {
+test('only leaves that need grad receive gradients; an unused parameter gets none', { skip: cpuOnly }, () => {
   const a = tensor([1, 2], [2], 'f64').param();
   const c = tensor([3, 4], [2], 'f64'); // a constant
   const unused = tensor([5], [1], 'f64').param();
@@ -46,7 +47,7 @@ test('noGrad records nothing', () => {
   assert.equal(O.mul(a, 2).requiresGrad, true);
 });
 
-test('detach: same values and storage, no node, no gradient through it', () => {
+test('detach: same values and storage, no node, no gradient through it', { skip: cpuOnly }, () => {
   const a = tensor([1, -2, 3], [3], 'f64').param();
   const d = O.detach(a);
   assert.equal(d.requiresGrad, false);
@@ -61,7 +62,7 @@ test('detach: same values and storage, no node, no gradient through it', () => {
   assert.deepEqual(vals(a), [1, -2, 3]);
 });
 
-test('gradients accumulate across backward calls until zeroGrad', () => {
+test('gradients accumulate across backward calls until zeroGrad', { skip: cpuOnly }, () => {
   const a = tensor([1, 2], [2], 'f64').param();
   O.sum(O.mul(a, 3)).backward();
   O.sum(O.mul(a, a)).backward();
@@ -72,7 +73,7 @@ test('gradients accumulate across backward calls until zeroGrad', () => {
   assert.deepEqual(vals(a.grad), [3, 3]);
 });
 
-test('backward with a seed gradient of the output shape', () => {
+test('backward with a seed gradient of the output shape', { skip: cpuOnly }, () => {
   const a = tensor([1, 2, 3], [3], 'f64').param();
   const y = O.mul(O.mul(a, a), 0.5); // dy/da = a
   y.backward(tensor([1, 10, 100], [3], 'f64'));
@@ -94,7 +95,7 @@ test('backward errors: non-scalar without seed, no grad, wrong seed shape, use a
   b.dispose(); // disposing twice is a no-op
 });
 
-test('tidy frees intermediates of forward + backward; only the kept gradients remain', () => {
+test('tidy frees intermediates of forward + backward; only the kept gradients remain', async () => {
   const rng = new Rng(1);
   const w = randn([4, 3], rng).param('w');
   const x = randn([5, 4], rng);
@@ -106,7 +107,7 @@ test('tidy frees intermediates of forward + backward; only the kept gradients re
   });
   // returned: the loss; kept: w.grad
   assert.equal(backend().liveBuffers(), start + 2);
-  assert.ok(Number.isFinite(loss.dataSync()[0]!));
+  assert.ok(Number.isFinite((await loss.data())[0]!));
   loss.dispose();
   w.zeroGrad();
   assert.equal(backend().liveBuffers(), start);
@@ -250,7 +251,7 @@ function evalDag<N>(leaves: N[], steps: Step[], ops: { add(a: N, b: N): N; mul(a
   return nodes;
 }
 
-test('micrograd specification: random scalar DAGs give the same values and gradients', () => {
+test('micrograd specification: random scalar DAGs give the same values and gradients', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(dagArb, ([leafValues, steps]) => {
       const mg = evalDag(leafValues.map((v) => new Value(v)), steps, {

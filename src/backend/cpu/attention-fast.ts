@@ -1,12 +1,16 @@
 // f32 sparse-query attention on the fast matmul: per segment, the heads become a batch
 // ([heads, m, d] blocks), so scores, context and all backward products are batched wasm matmuls;
-// only the row softmax runs in JS. Same contract and probability layout as attentionRef.
+// only the row softmax runs in JS. The contract and probability layout are FusedKernels['attention'].
 import type { AttentionArgs, MatmulArgs } from '../backend.js';
-import { segmentRow } from '../../ops/attention.js';
-import { matmulRef } from '../../ops/matmul.js';
+import { matmulRef } from './reference/matmul.js';
 import { matmulFast } from './matmul-fast.js';
 import { wasmHeap } from './heap.js';
 import { softmaxRowsFast } from './rows-fast.js';
+
+/** Row s of the segment table: qStart, qEnd, kStart, kEnd, probsOffset. */
+function segmentRow(segs: Int32Array, s: number): [number, number, number, number, number] {
+  return [segs[s * 5]!, segs[s * 5 + 1]!, segs[s * 5 + 2]!, segs[s * 5 + 3]!, segs[s * 5 + 4]!];
+}
 
 /** Temporary heap blocks of one kernel call, released together at its end. */
 class Temps {

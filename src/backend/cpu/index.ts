@@ -1,20 +1,17 @@
-// The CPU backend: typed arrays. Kernels are the plain reference loops that live beside each op (the
+// The CPU backend: typed arrays. Kernels are the plain reference loops in reference/ (the
 // oracle for every other backend; f64 for gradient checks always uses them), except where a fast f32
 // version exists. In fast mode f32 storage lives on the shared WebAssembly heap (heap.ts), so the wasm
 // kernels read and write it in place: matmul (matmul-fast.ts, on a worker pool), attention
 // (attention-fast.ts) and the SIMD row kernels (rows-fast.ts). f64 and i32 stay plain typed arrays.
 // Set OFFRAMP_CPU_REF=1 to use the reference loops (and plain arrays) only.
 import type { AdamWArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
-import { allocArray, setF32Allocator, type DType, type TypedArray } from '../../tensor/dtype.js';
-import { registerSyncCpu } from '../../tensor/engine.js';
-import { binaryRef, unaryRef, whereRef } from '../../ops/elementwise.js';
-import { reduceRef } from '../../ops/reduce.js';
-import { stridedRef, writeStridedRef } from '../../ops/movement.js';
-import { matmulRef } from '../../ops/matmul.js';
-import { gatherRowsRef, scatterAddRowsRef } from '../../ops/gather.js';
-import { adamwRef } from '../../optim/adamw.js';
-import { attentionBackwardRef, attentionRef } from '../../ops/attention.js';
-import { layerNormBackwardRef, layerNormRef } from '../../ops/layernorm.js';
+import { allocArray, setF32Allocator, type DType, type TypedArray } from '../dtype.js';
+import { binaryRef, unaryRef, whereRef } from './reference/elementwise.js';
+import { reduceRef } from './reference/reduce.js';
+import { stridedRef, writeStridedRef } from './reference/movement.js';
+import { matmulRef } from './reference/matmul.js';
+import { gatherRowsRef, scatterAddRowsRef, scatterRowsRef } from './reference/gather.js';
+import { adamwRef } from './reference/adamw.js';
 import { fastMatmulOptions, matmulFast } from './matmul-fast.js';
 import { wasmHeap } from './heap.js';
 import { attentionBackwardFast, attentionFast } from './attention-fast.js';
@@ -101,15 +98,6 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
     return run(() => wrap(matmulRef(arr(a), arr(b), args)));
   };
 
-  const layerNormCpu = (x: Storage, gamma: Storage, beta: Storage, rows: number, h: number, eps: number) => run(() => {
-    const r = layerNormRef(arr(x), arr(gamma), arr(beta), rows, h, eps);
-    return { y: wrap(r.y), mean: wrap(r.mean), rstd: wrap(r.rstd) };
-  });
-  const layerNormBackwardCpu = (dy: Storage, x: Storage, gamma: Storage, mean: Storage, rstd: Storage, rows: number, h: number) => run(() => {
-    const r = layerNormBackwardRef(arr(dy), arr(x), arr(gamma), arr(mean), arr(rstd), rows, h);
-    return { dx: wrap(r.dx), dgamma: wrap(r.dgamma), dbeta: wrap(r.dbeta) };
-  });
-
   return {
     name: 'cpu',
     description: fast
@@ -145,43 +133,43 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
     matmul,
     gatherRows: (x, idx, nIdx, cols) => run(() => wrap(gatherRowsRef(arr(x), arr(idx) as Int32Array, nIdx, cols))),
     scatterAddRows: (src, idx, nIdx, rows, cols) => run(() => wrap(scatterAddRowsRef(arr(src), arr(idx) as Int32Array, nIdx, rows, cols))),
+    scatterRows: (dst, src, idx, nIdx, cols) => run(() => wrap(scatterRowsRef(arr(dst), arr(src), arr(idx) as Int32Array, nIdx, cols))),
     cast: (x, dtype) => {
       const out = dtype === 'f32' && heap ? f32(x.size) : allocArray(dtype, x.size);
       out.set(arr(x));
       return wrap(out);
     },
-    layerNorm: (x, gamma, beta, rows, h, eps) => {
-      if (useLayerNorm && isF32(x, gamma, beta)) {
-        const [y, mean, rstd] = [f32(rows * h), f32(rows), f32(rows)];
-        if (layerNormFast(...f32s(x, gamma, beta), rows, h, eps, y, mean, rstd)) return { y: wrap(y), mean: wrap(mean), rstd: wrap(rstd) };
-        for (const v of [y, mean, rstd]) heap!.release(v);
-      }
-      return layerNormCpu(x, gamma, beta, rows, h, eps);
-    },
-    layerNormBackward: (dy, x, gamma, mean, rstd, rows, h) => {
-      if (useLayerNorm && isF32(dy, x, gamma, mean, rstd)) {
-        const [dx, dgamma, dbeta] = [f32(rows * h), heap!.f32(h, true), heap!.f32(h, true)];
-        if (layerNormBackwardFast(...f32s(dy, x, gamma, mean, rstd), rows, h, dx, dgamma, dbeta)) return { dx: wrap(dx), dgamma: wrap(dgamma), dbeta: wrap(dbeta) };
-        for (const v of [dx, dgamma, dbeta]) heap!.release(v);
-      }
-      return layerNormBackwardCpu(dy, x, gamma, mean, rstd, rows, h);
-    },
-    attention: (q, k, v, segs, args) => run(() => {
-      const { out, probs } = isF32(q, k, v)
-        ? attentionFast(arr(q) as Float32Array, arr(k) as Float32Array, arr(v) as Float32Array, arr(segs) as Int32Array, args, useSoftmax)
-        : attentionRef(arr(q), arr(k), arr(v), arr(segs) as Int32Array, args);
-      return { out: wrap(out), probs: wrap(probs) };
-    }),
-    attentionBackward: (g, q, k, v, probs, segs, args) => run(() => {
-      const xs = [arr(g), arr(q), arr(k), arr(v), arr(probs)];
-      const r = isF32(g, q, k, v, probs)
-        ? attentionBackwardFast(...(xs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), arr(segs) as Int32Array, args)
-        : attentionBackwardRef(xs[0]!, xs[1]!, xs[2]!, xs[3]!, xs[4]!, arr(segs) as Int32Array, args);
-      return { dq: wrap(r.dq), dk: wrap(r.dk), dv: wrap(r.dv) };
-    }),
-    adamw: (p, g, m, v, args: AdamWArgs) => {
-      if (useAdamw && isF32(p, g, m, v) && adamwFast(...f32s(p, g, m, v), args)) return;
-      adamwRef(arr(p), arr(g), arr(m), arr(v), args);
+    // fused kernels: f32 on the wasm heap only (f64 and the reference mode run the composites)
+    fused: {
+      layerNorm: useLayerNorm ? {
+        forward: (x, gamma, beta, rows, h, eps) => {
+          if (!isF32(x, gamma, beta)) return null;
+          const [y, mean, rstd] = [f32(rows * h), f32(rows), f32(rows)];
+          if (layerNormFast(...f32s(x, gamma, beta), rows, h, eps, y, mean, rstd)) return { y: wrap(y), mean: wrap(mean), rstd: wrap(rstd) };
+          for (const v of [y, mean, rstd]) heap!.release(v);
+          return null;
+        },
+        backward: (dy, x, gamma, mean, rstd, rows, h) => {
+          const [dx, dgamma, dbeta] = [f32(rows * h), heap!.f32(h, true), heap!.f32(h, true)];
+          if (!layerNormBackwardFast(...f32s(dy, x, gamma, mean, rstd), rows, h, dx, dgamma, dbeta)) throw new Error('cpu layerNorm backward: operands left the wasm heap');
+          return { dx: wrap(dx), dgamma: wrap(dgamma), dbeta: wrap(dbeta) };
+        },
+      } : undefined,
+      attention: {
+        forward: (q, k, v, segs, args) => {
+          if (!isF32(q, k, v)) return null;
+          const { out, probs } = run(() => attentionFast(...f32s(q, k, v), arr(segs) as Int32Array, args, useSoftmax));
+          return { out: wrap(out), probs: wrap(probs) };
+        },
+        backward: (g, q, k, v, probs, segs, args) => run(() => {
+          const r = attentionBackwardFast(...f32s(g, q, k, v, probs), arr(segs) as Int32Array, args);
+          return { dq: wrap(r.dq), dk: wrap(r.dk), dv: wrap(r.dv) };
+        }),
+      },
+      adamw: (p, g, m, v, args: AdamWArgs) => {
+        if (!(useAdamw && isF32(p, g, m, v) && adamwFast(...f32s(p, g, m, v), args))) adamwRef(arr(p), arr(g), arr(m), arr(v), args);
+        return true;
+      },
     },
     read: async (x) => arr(x).slice(),
     readSync: (x) => arr(x).slice(),
@@ -195,4 +183,3 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   };
 }
 
-registerSyncCpu(createCpuBackend);

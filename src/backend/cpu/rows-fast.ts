@@ -2,10 +2,10 @@
 // operands on the wasm heap, strides it handles) and describes it as pointers. Each function returns
 // false when it cannot, and the backend then runs the reference loop.
 import type { AdamWArgs, BinaryOp, UnaryOp } from '../backend.js';
-import { adamwRef } from '../../optim/adamw.js';
+import { adamwRef } from './reference/adamw.js';
 import { wasmHeap } from './heap.js';
 import { kernels } from './matmul-fast.js';
-import { unaryVec } from './wasm-rows.js';
+import { unaryTable, type UnaryEntry } from '../elementwise.js';
 
 const onHeap = (...xs: Float32Array[]): boolean => {
   const h = wasmHeap();
@@ -60,7 +60,7 @@ export function binaryFast(op: BinaryOp, a: Float32Array, b: Float32Array, shape
 }
 
 export function unaryFast(op: UnaryOp, x: Float32Array, out: Float32Array): boolean {
-  if (!unaryVec[op] || !onHeap(x, out)) return false;
+  if (!(unaryTable[op] as UnaryEntry).wasm || !onHeap(x, out)) return false;
   if (out.length > 0) kernels()[`un_${op}`]!(out.byteOffset, x.byteOffset, x.length);
   return true;
 }

@@ -9,7 +9,8 @@
 //     cross the edge of C go through a scratch tile so C needs no padding.
 import { encodeModule, F32, Fn, I32, Simd, V128 } from './wasm-encoder.js';
 import { WA, type WasmMemory, type WasmModule } from './wasm-api.js';
-import { adamwFn, binaryFn, binaryVec, layerNormBackwardFn, layerNormFn, softmaxFn, unaryFn, unaryVec } from './wasm-rows.js';
+import { adamwFn, binaryFn, layerNormBackwardFn, layerNormFn, softmaxFn, unaryFn } from './wasm-rows.js';
+import { binaryTable, unaryTable, type UnaryEntry } from '../elementwise.js';
 
 export const MR = 4;
 export const NR = 8;
@@ -255,8 +256,8 @@ export function kernelModule(mr = MR, nr = NR, unroll = UNROLL): WasmModule {
         { name: 'gemm', fn: gemm(mr, nr) },
         { name: 'peak', fn: peak() },
         // appended after the matmul functions, whose indices `call` uses
-        ...Object.entries(binaryVec).map(([op, v]) => ({ name: `bin_${op}`, fn: binaryFn(v) })),
-        ...Object.entries(unaryVec).map(([op, v]) => ({ name: `un_${op}`, fn: unaryFn(v!) })),
+        ...Object.entries(binaryTable).map(([op, e]) => ({ name: `bin_${op}`, fn: binaryFn(e.wasm) })),
+        ...Object.entries(unaryTable as Record<string, UnaryEntry>).flatMap(([op, e]) => (e.wasm ? [{ name: `un_${op}`, fn: unaryFn(e.wasm) }] : [])),
         { name: 'softmaxRows', fn: softmaxFn() },
         { name: 'adamw', fn: adamwFn() },
         { name: 'layerNorm', fn: layerNormFn() },

@@ -1,31 +1,15 @@
 // WebAssembly SIMD row kernels of the CPU backend (f32x4 lanes over the shared heap; pointers are byte
 // addresses): broadcast binary ops, unary maps (GELU and its derivative with a vectorised exp and erf),
 // softmax rows, layerNorm forward/backward and the AdamW update. The JS side (rows-fast.ts) decides
-// when a call can take these paths; the reference loops in src/ops stay the oracle.
+// when a call can take these paths; the reference loops in reference/ stay the oracle.
 import { F32, F64, Fn, I32, Simd, V128 } from './wasm-encoder.js';
-import type { BinaryOp, UnaryOp } from '../backend.js';
-
-type VecOp = (f: Fn, x: number, y: number) => void;
-
-/** f32x4 versions of binaryRef's expressions (same results: + − × ÷ round once in f32 either way). */
-export const binaryVec: Record<BinaryOp, VecOp> = {
-  add: (f, x, y) => f.get(x).get(y).vadd(),
-  sub: (f, x, y) => f.get(x).get(y).vsub(),
-  mul: (f, x, y) => f.get(x).get(y).vmul(),
-  div: (f, x, y) => f.get(x).get(y).vdiv(),
-  // x > y ? x : y is pmax(y, x) (pmax(a, b) = a < b ? b : a), NaN cases included; min likewise
-  max: (f, x, y) => f.get(y).get(x).simd(Simd.f32x4Pmax),
-  min: (f, x, y) => f.get(y).get(x).simd(Simd.f32x4Pmin),
-  gt: (f, x, y) => f.get(x).get(y).simd(Simd.f32x4Gt).vconst(1).simd(Simd.and),
-  ge: (f, x, y) => f.get(x).get(y).simd(Simd.f32x4Ge).vconst(1).simd(Simd.and),
-  eq: (f, x, y) => f.get(x).get(y).simd(Simd.f32x4Eq).vconst(1).simd(Simd.and),
-};
+import { emitExp, mathLocals, type BinaryVec, type UnaryVec } from './wasm-math.js';
 
 /**
  * binary(out, a, ai, aRow, b, bi, bRow, n, rows): out (contiguous) [rows, n] = a op b, with a's row r
  * at a + r·aRow (bytes) and element j at + j·ai·4 (ai 0 or 1), b likewise.
  */
-export function binaryFn(op: VecOp): Fn {
+export function binaryFn(op: BinaryVec): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [out, a, ai, aRow, b, bi, bRow, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const r = f.local(I32);
@@ -74,105 +58,6 @@ export function binaryFn(op: VecOp): Fn {
   });
   return f;
 }
-
-/** Scratch v128 locals for the math emitters. */
-interface MathLocals {
-  t0: number;
-  t1: number;
-  t2: number;
-  t3: number;
-  t4: number;
-}
-
-function mathLocals(f: Fn): MathLocals {
-  return { t0: f.local(V128), t1: f.local(V128), t2: f.local(V128), t3: f.local(V128), t4: f.local(V128) };
-}
-
-function horner(f: Fn, t: number, coeffs: readonly number[]): void {
-  // coeffs highest degree first
-  f.vconst(coeffs[0]!);
-  for (let i = 1; i < coeffs.length; i++) f.get(t).vmul().vconst(coeffs[i]!).vadd();
-}
-
-/**
- * Push exp(x) for the f32x4 in local x (Cephes expf: x = n·ln2 + r, degree-6 polynomial, 2^n from
- * the exponent bits; relative error < 1e-7). Arguments are clamped to [−87.33, 88.3]; below, the
- * result stays at ~1.2e−38 instead of going to zero (our callers only pass x ≤ 0). Uses t0, t1.
- */
-export function emitExp(f: Fn, x: number, L: MathLocals): void {
-  const { t0: r, t1: nf } = L;
-  // pmax(x, lo) = x < lo ? lo : x and pmin(x, hi) = hi < x ? hi : x: one instruction each, NaN kept
-  f.get(x).vconst(-87.33654).simd(Simd.f32x4Pmax).vconst(88.3).simd(Simd.f32x4Pmin).set(r);
-  f.get(r).vconst(Math.LOG2E).vmul().simd(Simd.f32x4Nearest).set(nf);
-  f.get(r).get(nf).vconst(0.693359375).vmul().vsub().get(nf).vconst(-2.12194440e-4).vmul().vsub().set(r);
-  horner(f, r, [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]);
-  f.get(r).get(r).vmul().vmul().get(r).vadd().vconst(1).vadd();
-  // 2^n: n + 127 + 1.5·2^23 holds n + 127 in its low mantissa bits (an exact f32 integer sum), and
-  // shifting its bits left by 23 drops everything else (cheaper than i32x4.trunc_sat in V8)
-  f.get(nf).vconst(12582912 + 127).vadd().i32(23).simd(Simd.i32x4Shl);
-  f.vmul();
-}
-
-const ERFC_NR = [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368];
-/** Maclaurin coefficients of erf(x)/(2x/√π) in x², highest first */
-const ERF_TAYLOR = [-1 / 75600, 1 / 9360, -1 / 1320, 1 / 216, -1 / 42, 1 / 10, -1 / 3, 1];
-/** below this |x| the Maclaurin series is used (1 − erfc cancels there) */
-const ERF_SMALL = 0.7;
-
-/**
- * Push erf(u) for the f32x4 in local u: |u| < 0.7 the Maclaurin series to x¹⁵; beyond, 1 − erfc with
- * Numerical Recipes' erfc fit t·exp(−z² − 1.26551223 + t·P(t)), t = 1/(1 + z/2). Max |error| against
- * the f64 erf: 1.5e−7 (tested). Uses t0…t4.
- */
-export function emitErf(f: Fn, u: number, L: MathLocals): void {
-  const { t2: z, t3: t, t4: big } = L;
-  f.get(u).simd(Simd.f32x4Abs).set(z);
-  f.vconst(1).vconst(1).get(z).vconst(0.5).vmul().vadd().vdiv().set(t);
-  // big = 1 − t·exp(−z² − 1.26551223 + t·P(t)), sign of u
-  horner(f, t, ERFC_NR);
-  f.get(t).vmul().vconst(-1.26551223).vadd().get(z).get(z).vmul().vsub().set(big);
-  f.get(t);
-  emitExp(f, big, L);
-  f.vmul().set(big);
-  f.vconst(1).get(big).vsub().set(big);
-  f.get(big).simd(Simd.f32x4Neg).get(big).get(u).vzero().simd(Simd.f32x4Lt).simd(Simd.bitselect).set(big);
-  // small = u · 2/√π · Q(u²)
-  f.get(u).get(u).vmul().set(t);
-  horner(f, t, ERF_TAYLOR);
-  f.get(u).vconst(2 / Math.sqrt(Math.PI)).vmul().vmul();
-  f.get(big);
-  f.get(z).vconst(ERF_SMALL).simd(Simd.f32x4Lt);
-  f.simd(Simd.bitselect);
-}
-
-type UnaryVec = (f: Fn, x: number, L: MathLocals, u: number) => void;
-
-/** f32x4 versions of unaryRef's expressions; gelu/geluGrad are f32 approximations (see emitErf). */
-export const unaryVec: Partial<Record<UnaryOp, UnaryVec>> = {
-  neg: (f, x) => f.get(x).simd(Simd.f32x4Neg),
-  abs: (f, x) => f.get(x).simd(Simd.f32x4Abs),
-  sqrt: (f, x) => f.get(x).simd(Simd.f32x4Sqrt),
-  // x > 0 ? x : 0 is pmax(0, x)
-  relu: (f, x) => f.vzero().get(x).simd(Simd.f32x4Pmax),
-  step: (f, x) => f.get(x).vzero().simd(Simd.f32x4Gt).vconst(1).simd(Simd.and),
-  erf: (f, x, L) => emitErf(f, x, L),
-  gelu: (f, x, L, u) => {
-    f.get(x).vconst(Math.SQRT1_2).vmul().set(u);
-    f.get(x).vconst(0.5).vmul();
-    emitErf(f, u, L);
-    f.vconst(1).vadd().vmul();
-  },
-  geluGrad: (f, x, L, u) => {
-    // 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π)
-    f.get(x).vconst(Math.SQRT1_2).vmul().set(u);
-    emitErf(f, u, L);
-    f.vconst(1).vadd().vconst(0.5).vmul();
-    f.get(x).get(x).vmul().vconst(-0.5).vmul().set(u);
-    f.get(x);
-    emitExp(f, u, L);
-    f.vmul().vconst(0.3989422804014327).vmul().vadd();
-  },
-};
 
 /** unary(out, x, n) */
 export function unaryFn(op: UnaryVec): Fn {

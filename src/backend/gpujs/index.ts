@@ -1,4 +1,4 @@
-// The gpu.js backend: every kernel of the Backend interface is a gpu.js kernel (createKernel over
+// The gpu.js backend: every primitive of the Backend interface (no fused kernels) is a gpu.js kernel (createKernel over
 // this.thread.x, sources in kernels.ts), compiled once per kernel identity and reused for every
 // shape through gpu.js's dynamic output and dynamic arguments.
 //
@@ -16,14 +16,12 @@
 import gpujsModule from 'gpu.js';
 import type { IKernelRunShortcut } from 'gpu.js';
 import { createRequire } from 'node:module';
-import type { AdamWArgs, AttentionArgs, Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
-import type { DType, TypedArray } from '../../tensor/dtype.js';
+import type { Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { coalesce } from '../layout.js';
 import {
-  adamMSource, adamParamSource, adamVSource, binarySource, copySource, fillSource, gatherRowsSource, matmulSource, reduceSource,
-  scatterAddRowsSource, stridedSource, truncSource, unarySource, whereSource, writeStridedSource,
-  attnContextSource, attnDpSource, attnDqSource, attnDsSource, attnKeyGradSource, attnProbsSource, attnRowDotSource,
-  attnRowMaxSource, attnRowSumExpSource, attnScoresSource, lnDxSource, lnDyXhatSource, lnForwardSource, lnMeanSource,
-  lnRowGradSource, lnRstdSource,
+  binarySource, copySource, fillSource, gatherRowsSource, matmulSource, reduceSource, scatterAddRowsSource, scatterRowsSource,
+  stridedSource, truncSource, unarySource, whereSource, writeStridedSource,
 } from './kernels.js';
 
 const { GPU } = gpujsModule;
@@ -67,35 +65,19 @@ function noF64(what: string, dtype: DType): void {
   }
 }
 
-/** Drop size-1 dims and merge neighbours that are contiguous in every operand. Returns pitches too. */
+/** coalesce (layout.ts), plus each merged dimension's pitch: output elements per step, outermost first. */
 export function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): { shape: number[]; strides: number[][]; pitch: number[] } {
-  const dims: number[] = [];
-  const strides: number[][] = stridesList.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && stridesList.every((s, k) => strides[k]![last] === s[d]! * shape[d]!)) {
-      dims[last]! *= shape[d]!;
-      stridesList.forEach((s, k) => (strides[k]![last] = s[d]!));
-    } else {
-      dims.push(shape[d]!);
-      stridesList.forEach((s, k) => strides[k]!.push(s[d]!));
-    }
-  }
-  const pitch = new Array<number>(dims.length);
-  let p = 1;
-  for (let d = dims.length - 1; d >= 0; d--) {
+  const c = coalesce(shape, stridesList);
+  const pitch = new Array<number>(c.shape.length);
+  for (let d = c.shape.length - 1, p = 1; d >= 0; d--) {
     pitch[d] = p;
-    p *= dims[d]!;
+    p *= c.shape[d]!;
   }
-  return { shape: dims, strides, pitch };
+  return { ...c, pitch };
 }
 
 /** gpu.js rejects empty array arguments: pad with an element that is never read. */
 const nz = (a: number[]): number[] => (a.length ? a : [0]);
-
-/** An empty kernel result as an argument: one element that is never read. */
-const nzf = (a: Float32Array): Float32Array => (a.length ? a : new Float32Array(1));
 
 const prod = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
 
@@ -165,6 +147,8 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
 
   return {
     name: 'gpujs',
+    // primitives only: every fused op runs as its composite
+    fused: {},
     description: `gpu.js ${gpujsVersion()} in '${mode}' mode (${mode === 'cpu' ? 'kernels compiled to JavaScript' : 'kernels compiled to WebAssembly'}, f32 storage, 1 thread)`,
     mode,
     compiledKernels: () => cache.size,
@@ -256,74 +240,26 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       for (let i = 0; i < nIdx; i++) perm[fillAt[ix[i]!]!++] = i;
       return wrap(run('scatterAddRows', () => scatterAddRowsSource, rows * cols, [ss.arg(), start, perm, cols]));
     },
+    scatterRows(dst, src, idx, nIdx, cols) {
+      const [ds, ss, is] = [st(dst), st(src), st(idx)];
+      noF64('scatterRows', ds.dtype);
+      const rows = cols === 0 ? Infinity : ds.size / cols;
+      const ix = checkIndices('scatterRows', is, nIdx, rows);
+      if (cols === 0) return wrap(new Float32Array(0));
+      // gpu.js has no scatter: each output row looks up which source row (if any) replaces it
+      const pos = new Float32Array(Math.max(rows, 1)).fill(-1);
+      for (let i = 0; i < nIdx; i++) {
+        if (pos[ix[i]!] !== -1) throw new RangeError(`scatterRows: row ${ix[i]} is written twice (position ${i}); the indices must be distinct`);
+        pos[ix[i]!] = i;
+      }
+      return wrap(run('scatterRows', () => scatterRowsSource, ds.size, [ds.arg(), ss.arg(), pos, cols]));
+    },
     cast(x, dtype) {
       const xs = st(x);
       noF64('cast', dtype);
       if (dtype === 'i32') return wrap(Int32Array.from(run('cast:trunc', () => truncSource, xs.size, [xs.arg()])));
       return wrap(run('cast:copy', () => copySource, xs.size, [xs.arg()]));
     },
-    // LayerNorm: row mean, row rstd (two-pass), then y; backward: two row means, dx, and the column
-    // sums for dgamma and dbeta through the reduce kernel.
-    layerNorm(x, gamma, beta, rows, h, eps) {
-      const [xs, gs, bs] = [st(x), st(gamma), st(beta)];
-      noF64('layerNorm', xs.dtype);
-      const mean = run('ln:mean', () => lnMeanSource, rows, [xs.arg(), h]);
-      const rstd = run('ln:rstd', () => lnRstdSource, rows, [xs.arg(), nzf(mean), h, eps]);
-      const y = run('ln:forward', () => lnForwardSource, rows * h, [xs.arg(), nzf(mean), nzf(rstd), gs.arg(), bs.arg(), h]);
-      return { y: wrap(y), mean: wrap(mean), rstd: wrap(rstd) };
-    },
-    layerNormBackward(dy, x, gamma, mean, rstd, rows, h) {
-      const [ds, xs, gs, ms, rs] = [st(dy), st(x), st(gamma), st(mean), st(rstd)];
-      noF64('layerNormBackward', xs.dtype);
-      const common = [ds.arg(), xs.arg(), gs.arg(), ms.arg(), rs.arg(), h];
-      const mg = nzf(run('ln:rowGrad', () => lnRowGradSource, rows, [...common, 0]));
-      const mgx = nzf(run('ln:rowGrad', () => lnRowGradSource, rows, [...common, 1]));
-      const dx = run('ln:dx', () => lnDxSource, rows * h, [ds.arg(), xs.arg(), gs.arg(), ms.arg(), rs.arg(), mg, mgx, h]);
-      const dyx = nzf(run('ln:dyXhat', () => lnDyXhatSource, rows * h, [ds.arg(), xs.arg(), ms.arg(), rs.arg(), h]));
-      const dgamma = run('reduce:sum', () => reduceSource('sum'), h, [dyx, rows, h]);
-      const dbeta = run('reduce:sum', () => reduceSource('sum'), h, [ds.arg(), rows, h]);
-      return { dx: wrap(dx), dgamma: wrap(dgamma), dbeta: wrap(dbeta) };
-    },
-    // Sparse-query attention as gather kernels: scores, row max, row Σexp, probabilities, context;
-    // backward: dP, row Σ P·dP, dS, then dq, dk, dv (each thread loops over its own row or column).
-    attention(q, k, v, segs, a: AttentionArgs) {
-      const [qs, ks, vs, ss] = [st(q), st(k), st(v), st(segs)];
-      noF64('attention', qs.dtype);
-      const d = a.hidden / a.heads;
-      const t = ss.arg();
-      const rows = a.heads * a.m;
-      const scores = run('attn:scores', () => attnScoresSource, a.probsSize, [qs.arg(), ks.arg(), t, a.segments, a.heads, a.hidden, d, a.scale]);
-      const sc = scores.length ? scores : new Float32Array(1);
-      const mx = run('attn:rowMax', () => attnRowMaxSource, rows, [sc, t, a.segments, a.heads]);
-      const sm = run('attn:rowSumExp', () => attnRowSumExpSource, rows, [sc, nzf(mx), t, a.segments, a.heads]);
-      const probs = run('attn:probs', () => attnProbsSource, a.probsSize, [sc, nzf(mx), nzf(sm), t, a.segments, a.heads]);
-      const out = run('attn:context', () => attnContextSource, a.m * a.hidden, [nzf(probs), vs.arg(), t, a.segments, a.heads, a.hidden, d]);
-      return { out: wrap(out), probs: wrap(probs) };
-    },
-    attentionBackward(g, q, k, v, probs, segs, a: AttentionArgs) {
-      const [gs, qs, ks, vs, ps, ss] = [st(g), st(q), st(k), st(v), st(probs), st(segs)];
-      noF64('attentionBackward', gs.dtype);
-      const d = a.hidden / a.heads;
-      const t = ss.arg();
-      const P = ps.arg();
-      const dP = nzf(run('attn:dP', () => attnDpSource, a.probsSize, [gs.arg(), vs.arg(), t, a.segments, a.heads, a.hidden, d]));
-      const rd = nzf(run('attn:rowDot', () => attnRowDotSource, a.heads * a.m, [P, dP, t, a.segments, a.heads]));
-      const dS = nzf(run('attn:dS', () => attnDsSource, a.probsSize, [P, dP, rd, t, a.segments, a.heads, a.scale]));
-      const dq = run('attn:dq', () => attnDqSource, a.m * a.hidden, [dS, ks.arg(), t, a.segments, a.heads, a.hidden, d]);
-      const dk = run('attn:keyGrad', () => attnKeyGradSource, a.n * a.hidden, [dS, qs.arg(), t, a.segments, a.heads, a.hidden, d]);
-      const dv = run('attn:keyGrad', () => attnKeyGradSource, a.n * a.hidden, [P, gs.arg(), t, a.segments, a.heads, a.hidden, d]);
-      return { dq: wrap(dq), dk: wrap(dk), dv: wrap(dv) };
-    },
-    adamw(param, grad, m, v, a: AdamWArgs) {
-      const [ps, gs, ms, vs] = [st(param), st(grad), st(m), st(v)];
-      noF64('adamw', ps.dtype);
-      const P = [a.beta1, a.beta2, a.lr, 1 - a.lr * a.weightDecay, a.bc1, a.bc2, a.eps, 1 - a.beta1, 1 - a.beta2];
-      const n = ps.size;
-      ms.set(run('adamw:m', () => adamMSource, n, [ms.arg(), gs.arg(), P]));
-      vs.set(run('adamw:v', () => adamVSource, n, [vs.arg(), gs.arg(), P]));
-      ps.set(run('adamw:param', () => adamParamSource, n, [ps.arg(), ms.arg(), vs.arg(), P]));
-    },
-
     read: async (x) => st(x).data.slice(),
     free: () => {
       live--;

@@ -5,7 +5,8 @@
 //
 // Index arithmetic runs in floats (f64 in gpu.js's cpu mode, f32 in webasm), so every integer
 // division is corrected by one step either way: exact for indices below 2^24 in f32.
-import type { BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
+import type { ReduceOp } from '../backend.js';
+import { binaryTable, unaryTable, type BinaryOp, type UnaryOp } from '../elementwise.js';
 
 /** `q = floor(num / den)`, corrected so that q·den ≤ num < (q+1)·den even when the division rounds. */
 function floorDiv(q: string, num: string, den: string): string {
@@ -29,75 +30,13 @@ function offsets(operands: readonly string[]): string {
     }`;
 }
 
-// erf in f32 precision for both float models: Maclaurin series below 0.5 (no cancellation there),
-// else via erfc with the Chebyshev fit of Numerical Recipes (erfcc, fractional error < 1.2e-7).
-// Sets `er` = erf(u) and `opl` = 1 + erf(u), the latter taken from erfc for u < 0 (no cancellation
-// in GELU's left tail).
-function erfCode(u: string): string {
-  return `
-    const u = ${u};
-    const z = Math.abs(u);
-    let r = 0.0;
-    let ec = 0.0;
-    if (z < 0.5) {
-      const z2 = z * z;
-      let term = z;
-      let s = z;
-      for (let n = 1; n < 12; n++) {
-        term = term * (0.0 - z2) / n;
-        s = s + term / (2 * n + 1);
-      }
-      r = 1.1283791670955126 * s;
-      ec = 1.0 - r;
-    } else {
-      const t = 1.0 / (1.0 + 0.5 * z);
-      ec = t * Math.exp(0.0 - z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-      r = 1.0 - ec;
-    }
-    let er = r;
-    let opl = 1.0 + r;
-    if (u < 0) { er = 0.0 - r; opl = ec; }`;
-}
-
-const unaryBodies: Record<UnaryOp, string> = {
-  neg: 'return 0.0 - v;',
-  exp: 'return Math.exp(v);',
-  log: 'return Math.log(v);',
-  sqrt: 'return Math.sqrt(v);',
-  rsqrt: 'return 1.0 / Math.sqrt(v);',
-  tanh: 'return Math.tanh(v);',
-  relu: 'if (v > 0) { return v; } return 0.0;',
-  step: 'if (v > 0) { return 1.0; } return 0.0;',
-  erf: `${erfCode('v')}
-    return er;`,
-  abs: 'return Math.abs(v);',
-  pow: 'const p = P[0]; if (p == 2) { return v * v; } if (p == 3) { return v * v * v; } return Math.pow(v, p);',
-  // GELU (erf form) and its derivative Φ(x) + x·φ(x)
-  gelu: `${erfCode('v * 0.7071067811865476')}
-    return 0.5 * v * opl;`,
-  geluGrad: `${erfCode('v * 0.7071067811865476')}
-    return 0.5 * opl + v * Math.exp(-0.5 * v * v) * 0.3989422804014327;`,
-};
-
 /** x[i] → f(x[i], P[0]). */
 export function unarySource(op: UnaryOp): string {
   return `function (x, P) {
     const v = x[this.thread.x];
-    ${unaryBodies[op]}
+    ${unaryTable[op].gpujs}
   }`;
 }
-
-const binaryBodies: Record<BinaryOp, string> = {
-  add: 'return x + y;',
-  sub: 'return x - y;',
-  mul: 'return x * y;',
-  div: 'return x / y;',
-  max: 'if (x > y) { return x; } return y;',
-  min: 'if (x < y) { return x; } return y;',
-  gt: 'if (x > y) { return 1.0; } return 0.0;',
-  ge: 'if (x >= y) { return 1.0; } return 0.0;',
-  eq: 'if (x == y) { return 1.0; } return 0.0;',
-};
 
 /** out[i] = f(a[Σ q_d·as_d], b[Σ q_d·bs_d]) over the broadcast output. */
 export function binarySource(op: BinaryOp): string {
@@ -105,7 +44,7 @@ export function binarySource(op: BinaryOp): string {
     ${offsets(['a', 'b'])}
     const x = a[oa];
     const y = b[ob];
-    ${binaryBodies[op]}
+    ${binaryTable[op].gpujs}
   }`;
 }
 
@@ -202,6 +141,15 @@ export const scatterAddRowsSource = `function (src, start, perm, cols) {
     return s;
   }`;
 
+/** out = dst with row r replaced by src row pos[r] where pos[r] ≥ 0 (the host inverts the index list). */
+export const scatterRowsSource = `function (dst, src, pos, cols) {
+    const i = this.thread.x;
+    ${floorDiv('r', 'i', 'cols')}
+    const p = pos[r];
+    if (p >= 0) { return src[p * cols + (i - r * cols)]; }
+    return dst[i];
+  }`;
+
 export const copySource = `function (x) {
     return x[this.thread.x];
   }`;
@@ -215,231 +163,4 @@ export const truncSource = `function (x) {
 
 export const fillSource = `function (P) {
     return P[0];
-  }`;
-
-// AdamW as three kernels (gpu.js kernels have one output): the moments, then the parameter.
-// P = [beta1, beta2, lr, decay (1 − lr·wd), bc1, bc2, eps, 1 − beta1, 1 − beta2]: the differences come
-// from the host in f64 (1 − 0.999 in f32 arithmetic loses four digits).
-export const adamMSource = `function (m, g, P) {
-    const i = this.thread.x;
-    return P[0] * m[i] + P[7] * g[i];
-  }`;
-
-export const adamVSource = `function (v, g, P) {
-    const i = this.thread.x;
-    const gi = g[i];
-    return P[1] * v[i] + P[8] * gi * gi;
-  }`;
-
-export const adamParamSource = `function (p, m, v, P) {
-    const i = this.thread.x;
-    return p[i] * P[3] - (P[2] * (m[i] / P[4])) / (Math.sqrt(v[i] / P[5]) + P[6]);
-  }`;
-
-// ---- sparse-query attention: per-element gather kernels over the segment table ----
-// segs (as floats) holds rows (qStart, qEnd, kStart, kEnd, probsOffset). Each thread finds its
-// segment by a loop over the table. A probability row is one (segment, head, query) triple; rows
-// are numbered heads·qStart + head·m_s + i, which tiles [0, heads·M).
-
-/** The segment of probability element `p`: sets q0, ms, k0, ns, p0 and the local (hd, i, j). */
-const segOfProb = `
-    let q0 = 0; let ms = 0; let k0 = 0; let ns = 0; let p0 = 0;
-    for (let t = 0; t < nseg; t++) {
-      const tms = segs[t * 5 + 1] - segs[t * 5];
-      const tns = segs[t * 5 + 3] - segs[t * 5 + 2];
-      const tp0 = segs[t * 5 + 4];
-      if (p >= tp0 && p < tp0 + heads * tms * tns) { q0 = segs[t * 5]; ms = tms; k0 = segs[t * 5 + 2]; ns = tns; p0 = tp0; }
-    }
-    const local = p - p0;
-    ${floorDiv('lrow', 'local', 'ns')}
-    const j = local - lrow * ns;
-    ${floorDiv('hd', 'lrow', 'ms')}
-    const i = lrow - hd * ms;
-    const row = heads * q0 + lrow;`;
-
-/** The segment of query row `qi`: sets q0, ms, k0, ns, p0. */
-const segOfQuery = `
-    let q0 = 0; let ms = 0; let k0 = 0; let ns = 0; let p0 = 0;
-    for (let t = 0; t < nseg; t++) {
-      if (qi >= segs[t * 5] && qi < segs[t * 5 + 1]) { q0 = segs[t * 5]; ms = segs[t * 5 + 1] - q0; k0 = segs[t * 5 + 2]; ns = segs[t * 5 + 3] - k0; p0 = segs[t * 5 + 4]; }
-    }`;
-
-/** The segment of probability row `r`: sets q0, ms, k0, ns, p0 and the row's first element `start`. */
-const segOfRow = `
-    let ms = 0; let ns = 0; let start = 0;
-    for (let t = 0; t < nseg; t++) {
-      const tq0 = segs[t * 5];
-      const tms = segs[t * 5 + 1] - tq0;
-      if (r >= heads * tq0 && r < heads * (tq0 + tms)) {
-        ms = tms; ns = segs[t * 5 + 3] - segs[t * 5 + 2];
-        start = segs[t * 5 + 4] + (r - heads * tq0) * ns;
-      }
-    }`;
-
-/** scores[p] = scale · q_i · k_j over the head's d columns. */
-export const attnScoresSource = `function (q, k, segs, nseg, heads, h, d, scale) {
-    const p = this.thread.x;
-    ${segOfProb}
-    const qo = (q0 + i) * h + hd * d;
-    const ko = (k0 + j) * h + hd * d;
-    let dot = 0.0;
-    for (let c = 0; c < d; c++) { dot = dot + q[qo + c] * k[ko + c]; }
-    return dot * scale;
-  }`;
-
-/** Per probability row: its max (stat 0) or Σ exp(x − max) (stat 1, given the max). */
-export const attnRowMaxSource = `function (x, segs, nseg, heads) {
-    const r = this.thread.x;
-    ${segOfRow}
-    let m = -Infinity;
-    for (let j = 0; j < ns; j++) { const v = x[start + j]; if (v > m) { m = v; } }
-    return m;
-  }`;
-
-export const attnRowSumExpSource = `function (x, mx, segs, nseg, heads) {
-    const r = this.thread.x;
-    ${segOfRow}
-    const m = mx[r];
-    let s = 0.0;
-    for (let j = 0; j < ns; j++) { s = s + Math.exp(x[start + j] - m); }
-    return s;
-  }`;
-
-/** probs[p] = exp(scores[p] − max[row]) / sum[row]. */
-export const attnProbsSource = `function (sc, mx, sm, segs, nseg, heads) {
-    const p = this.thread.x;
-    ${segOfProb}
-    return Math.exp(sc[p] - mx[row]) / sm[row];
-  }`;
-
-/** out[qi, col] = Σ_j P[row(qi, head), j] · v[k0 + j, col] (0 for a segment without keys). */
-export const attnContextSource = `function (P, v, segs, nseg, heads, h, d) {
-    const e = this.thread.x;
-    ${floorDiv('qi', 'e', 'h')}
-    const col = e - qi * h;
-    ${floorDiv('hd', 'col', 'd')}
-    ${segOfQuery}
-    const po = p0 + (hd * ms + qi - q0) * ns;
-    let s = 0.0;
-    for (let j = 0; j < ns; j++) { s = s + P[po + j] * v[(k0 + j) * h + col]; }
-    return s;
-  }`;
-
-/** dP[p] = dOut_i · v_j over the head's columns. */
-export const attnDpSource = `function (g, v, segs, nseg, heads, h, d) {
-    const p = this.thread.x;
-    ${segOfProb}
-    const go = (q0 + i) * h + hd * d;
-    const vo = (k0 + j) * h + hd * d;
-    let dot = 0.0;
-    for (let c = 0; c < d; c++) { dot = dot + g[go + c] * v[vo + c]; }
-    return dot;
-  }`;
-
-/** Per probability row: Σ_j P·dP. */
-export const attnRowDotSource = `function (P, dP, segs, nseg, heads) {
-    const r = this.thread.x;
-    ${segOfRow}
-    let s = 0.0;
-    for (let j = 0; j < ns; j++) { s = s + P[start + j] * dP[start + j]; }
-    return s;
-  }`;
-
-/** dS[p] = P[p] · (dP[p] − rowDot[row]) · scale. */
-export const attnDsSource = `function (P, dP, rd, segs, nseg, heads, scale) {
-    const p = this.thread.x;
-    ${segOfProb}
-    return P[p] * (dP[p] - rd[row]) * scale;
-  }`;
-
-/** dq[qi, col] = Σ_j dS[row, j] · k[k0 + j, col]. */
-export const attnDqSource = `function (dS, k, segs, nseg, heads, h, d) {
-    const e = this.thread.x;
-    ${floorDiv('qi', 'e', 'h')}
-    const col = e - qi * h;
-    ${floorDiv('hd', 'col', 'd')}
-    ${segOfQuery}
-    const po = p0 + (hd * ms + qi - q0) * ns;
-    let s = 0.0;
-    for (let j = 0; j < ns; j++) { s = s + dS[po + j] * k[(k0 + j) * h + col]; }
-    return s;
-  }`;
-
-/**
- * For key row kr: Σ over segments whose keys include kr, Σ_i W[row(i, head), kr − k0] · X[q0 + i, col].
- * dv: W = P, X = dOut; dk: W = dS, X = q.
- */
-export const attnKeyGradSource = `function (W, X, segs, nseg, heads, h, d) {
-    const e = this.thread.x;
-    ${floorDiv('kr', 'e', 'h')}
-    const col = e - kr * h;
-    ${floorDiv('hd', 'col', 'd')}
-    let s = 0.0;
-    for (let t = 0; t < nseg; t++) {
-      const q0 = segs[t * 5];
-      const ms = segs[t * 5 + 1] - q0;
-      const k0 = segs[t * 5 + 2];
-      const ns = segs[t * 5 + 3] - k0;
-      if (kr >= k0 && kr < k0 + ns) {
-        const po = segs[t * 5 + 4] + hd * ms * ns + (kr - k0);
-        for (let i = 0; i < ms; i++) { s = s + W[po + i * ns] * X[(q0 + i) * h + col]; }
-      }
-    }
-    return s;
-  }`;
-
-// ---- layer norm (two-pass variance): per-row statistics, then elementwise; column sums reuse reduce ----
-
-/** mean[r] = Σ_c x[r, c] / h. */
-export const lnMeanSource = `function (x, h) {
-    const o = this.thread.x * h;
-    let s = 0.0;
-    for (let c = 0; c < h; c++) { s = s + x[o + c]; }
-    return s / h;
-  }`;
-
-/** rstd[r] = 1 / √(Σ_c (x − mean)² / h + eps). */
-export const lnRstdSource = `function (x, mu, h, eps) {
-    const r = this.thread.x;
-    const o = r * h;
-    const m = mu[r];
-    let s = 0.0;
-    for (let c = 0; c < h; c++) { const d = x[o + c] - m; s = s + d * d; }
-    return 1.0 / Math.sqrt(s / h + eps);
-  }`;
-
-/** y = (x − mean)·rstd·gamma + beta. */
-export const lnForwardSource = `function (x, mu, rs, gamma, beta, h) {
-    const i = this.thread.x;
-    ${floorDiv('r', 'i', 'h')}
-    const c = i - r * h;
-    return (x[i] - mu[r]) * rs[r] * gamma[c] + beta[c];
-  }`;
-
-/** Per row: mean of ĝ = dy·gamma (which = 0) or of ĝ·x̂ (which = 1). */
-export const lnRowGradSource = `function (dy, x, gamma, mu, rs, h, which) {
-    const r = this.thread.x;
-    const o = r * h;
-    let s = 0.0;
-    for (let c = 0; c < h; c++) {
-      const g = dy[o + c] * gamma[c];
-      if (which == 0) { s = s + g; } else { s = s + g * (x[o + c] - mu[r]) * rs[r]; }
-    }
-    return s / h;
-  }`;
-
-/** dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)). */
-export const lnDxSource = `function (dy, x, gamma, mu, rs, mg, mgx, h) {
-    const i = this.thread.x;
-    ${floorDiv('r', 'i', 'h')}
-    const c = i - r * h;
-    const xh = (x[i] - mu[r]) * rs[r];
-    return rs[r] * (dy[i] * gamma[c] - mg[r] - xh * mgx[r]);
-  }`;
-
-/** dy·x̂ elementwise (summed over rows into dgamma by the reduce kernel). */
-export const lnDyXhatSource = `function (dy, x, mu, rs, h) {
-    const i = this.thread.x;
-    ${floorDiv('r', 'i', 'h')}
-    return dy[i] * (x[i] - mu[r]) * rs[r];
   }`;

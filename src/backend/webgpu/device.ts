@@ -9,9 +9,11 @@
 // device first and only then lets go of the instance, so a process exits by itself.
 import { create, globals } from 'webgpu';
 
-const G = globals as { GPUBufferUsage: GPUBufferUsage; GPUMapMode: GPUMapMode };
+const G = globals as { GPUBufferUsage: GPUBufferUsage; GPUMapMode: GPUMapMode; GPUShaderStage: GPUShaderStage };
 const Usage = G.GPUBufferUsage;
 const MapMode = G.GPUMapMode;
+/** The shader stage of every binding (compute only). */
+export const COMPUTE_STAGE = G.GPUShaderStage.COMPUTE;
 
 /** Dispatches recorded before the queue is submitted without waiting for a readback. */
 export const DISPATCHES_PER_SUBMIT = 64;
@@ -112,9 +114,9 @@ export class GpuDevice {
     this.isCpu = /llvmpipe|lavapipe|swiftshader|software|cpu/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
     const storage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
     this.storagePool = new BufferPool(device, storage, 'storage');
-    this.paramPool = new BufferPool(device, Usage.STORAGE | Usage.COPY_DST, 'params');
+    this.paramPool = new BufferPool(device, Usage.UNIFORM | Usage.COPY_DST, 'params');
     this.stagingPool = new BufferPool(device, Usage.MAP_READ | Usage.COPY_DST, 'staging');
-    const align = device.limits.minStorageBufferOffsetAlignment;
+    const align = device.limits.minUniformBufferOffsetAlignment;
     this.paramSlot = Math.ceil(PARAM_BYTES / align) * align;
     this.paramHost = new ArrayBuffer(DISPATCHES_PER_SUBMIT * this.paramSlot);
   }

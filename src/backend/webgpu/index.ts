@@ -1,10 +1,11 @@
 // The WebGPU backend: Dawn through its Node bindings. device.ts owns the device, buffer pool and
 // queue; kernels.ts the kernel table and pipelines; loader.ts reads kernels/**/*.wgsl.
 import type { Backend, Storage } from '../backend.js';
-import type { TypedArray } from '../../tensor/dtype.js';
+import type { TypedArray } from '../dtype.js';
 import { GpuDevice, type DeviceStats } from './device.js';
 import { GpuKernels, GpuStorage } from './kernels.js';
 import { loadKernelSources } from './loader.js';
+import { webgpuFused } from './fused.js';
 
 export interface WebGpuBackend extends Backend {
   readonly gpu: GpuDevice;
@@ -41,11 +42,8 @@ export async function openWebGpuBackend(opts: WebGpuOptions = {}): Promise<WebGp
     gatherRows: (x, idx, n, c) => k.gatherRows(x, idx, n, c),
     scatterAddRows: (s, idx, n, r, c) => k.scatterAddRows(s, idx, n, r, c),
     cast: (x, dt) => k.cast(x, dt),
-    attention: (q, kk, v, segs, args) => k.attention(q, kk, v, segs, args),
-    attentionBackward: (d, q, kk, v, pr, segs, args) => k.attentionBackward(d, q, kk, v, pr, segs, args),
-    layerNorm: (x, g, b, rows, h, eps) => k.layerNorm(x, g, b, rows, h, eps),
-    layerNormBackward: (dy, x, g, mean, rstd, rows, h) => k.layerNormBackward(dy, x, g, mean, rstd, rows, h),
-    adamw: (p, g, m, v, a) => k.adamw(p, g, m, v, a),
+    scatterRows: (d, s, idx, n, c) => k.scatterRows(d, s, idx, n, c),
+    fused: webgpuFused(k),
     read: async (x: Storage): Promise<TypedArray> => {
       const s = x as GpuStorage;
       const bytes = await gpu.read(s.buffer, s.size * 4);

@@ -2,45 +2,50 @@
 // the pipeline cache (keyed by kernel identity = table entry + override constants, never by shape:
 // shapes, strides and scalars travel in the params buffer), and the Kernels implementation that
 // packs those params and records dispatches on the GpuDevice.
-import type { AdamWArgs, AttentionArgs, BinaryOp, Kernels, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
-import type { DType, TypedArray } from '../../tensor/dtype.js';
-import type { GpuDevice } from './device.js';
+import type { BinaryOp, Kernels, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { binaryTable, opCode, unaryTable } from '../elementwise.js';
+import { coalesce } from '../layout.js';
+import { COMPUTE_STAGE, type GpuDevice } from './device.js';
 
-/** Every kernel: `kernels/<file>.wgsl`, entry point `entry`. */
+/**
+ * Every kernel: `kernels/<file>.wgsl`, entry point `entry`, and its bind group layout: the uniform
+ * params struct at binding 0, then `buffers` from binding `first` (default 1), 'r' read-only or 'w'
+ * read-write storage.
+ */
 export const kernelTable = {
-  fill: { file: 'elementwise/fill', entry: 'main' },
-  unary: { file: 'elementwise/unary', entry: 'main' },
-  binary: { file: 'elementwise/binary', entry: 'main' },
-  where: { file: 'elementwise/where', entry: 'main' },
-  cast: { file: 'elementwise/cast', entry: 'main' },
-  reduceRows: { file: 'reduce/reduce', entry: 'rows' },
-  reduceTree: { file: 'reduce/reduce', entry: 'tree' },
-  strided: { file: 'movement/strided', entry: 'main' },
-  writeStrided: { file: 'movement/write_strided', entry: 'main' },
-  matmul: { file: 'matmul/matmul', entry: 'main' },
-  matmulDirect: { file: 'matmul/matmul', entry: 'direct' },
-  gatherRows: { file: 'gather/gather_rows', entry: 'main' },
-  scatterCount: { file: 'gather/scatter_add_rows', entry: 'count' },
-  scatterScan: { file: 'gather/scatter_add_rows', entry: 'scan' },
-  scatterFill: { file: 'gather/scatter_add_rows', entry: 'fill' },
-  scatterSort: { file: 'gather/scatter_add_rows', entry: 'sort' },
-  scatterAccumulate: { file: 'gather/scatter_add_rows', entry: 'accumulate' },
-  adamw: { file: 'optim/adamw', entry: 'main' },
-  layerNorm: { file: 'layernorm/layernorm', entry: 'forward' },
-  layerNormDx: { file: 'layernorm/layernorm', entry: 'dx' },
-  layerNormDparams: { file: 'layernorm/layernorm', entry: 'dparams' },
-  attentionProbs: { file: 'attention/attention', entry: 'probs' },
-  attentionContext: { file: 'attention/attention', entry: 'context' },
-  attentionDscores: { file: 'attention/attention', entry: 'dscores' },
-  attentionDq: { file: 'attention/attention', entry: 'dq' },
-  attentionDk: { file: 'attention/attention', entry: 'dk' },
-  attentionDv: { file: 'attention/attention', entry: 'dv' },
-} as const satisfies Record<string, { file: string; entry: string }>;
+  fill: { file: 'elementwise/fill', entry: 'main', buffers: 'w' },
+  unary: { file: 'elementwise/unary', entry: 'main', buffers: 'rw' },
+  binary: { file: 'elementwise/binary', entry: 'main', buffers: 'rrw' },
+  where: { file: 'elementwise/where', entry: 'main', buffers: 'rrrw' },
+  cast: { file: 'elementwise/cast', entry: 'main', buffers: 'rw' },
+  reduceRows: { file: 'reduce/reduce', entry: 'rows', buffers: 'rw' },
+  reduceTree: { file: 'reduce/reduce', entry: 'tree', buffers: 'rw' },
+  strided: { file: 'movement/strided', entry: 'main', buffers: 'rw' },
+  writeStrided: { file: 'movement/write_strided', entry: 'main', buffers: 'rw' },
+  matmul: { file: 'matmul/matmul', entry: 'main', buffers: 'rrw' },
+  matmulDirect: { file: 'matmul/matmul', entry: 'direct', buffers: 'rrw' },
+  gatherRows: { file: 'gather/gather_rows', entry: 'main', buffers: 'rrw' },
+  scatterRows: { file: 'gather/scatter_rows', entry: 'main', buffers: 'rrw' },
+  scatterCount: { file: 'gather/scatter_add_rows', entry: 'count', buffers: 'rw' },
+  scatterScan: { file: 'gather/scatter_add_rows', entry: 'scan', buffers: 'rw', first: 2 },
+  scatterFill: { file: 'gather/scatter_add_rows', entry: 'fill', buffers: 'rwrw' },
+  scatterSort: { file: 'gather/scatter_add_rows', entry: 'sort', buffers: 'rw', first: 3 },
+  scatterAccumulate: { file: 'gather/scatter_add_rows', entry: 'accumulate', buffers: 'rrrw', first: 3 },
+  adamw: { file: 'optim/adamw', entry: 'main', buffers: 'wrww' },
+  layerNorm: { file: 'layernorm/layernorm', entry: 'forward', buffers: 'rrrwww' },
+  layerNormDx: { file: 'layernorm/layernorm', entry: 'dx', buffers: 'rrrrrw' },
+  layerNormDparams: { file: 'layernorm/layernorm', entry: 'dparams', buffers: 'rrrrww' },
+  attentionProbs: { file: 'attention/attention', entry: 'probs', buffers: 'rrrw' },
+  attentionContext: { file: 'attention/attention', entry: 'context', buffers: 'rrrw' },
+  attentionDscores: { file: 'attention/attention', entry: 'dscores', buffers: 'rrrrw' },
+  attentionDq: { file: 'attention/attention', entry: 'dq', buffers: 'rrrw' },
+  attentionDk: { file: 'attention/attention', entry: 'dk', buffers: 'rrrw' },
+  attentionDv: { file: 'attention/attention', entry: 'dv', buffers: 'rrrw' },
+} as const satisfies Record<string, { file: string; entry: string; buffers: string; first?: number }>;
 export type KernelId = keyof typeof kernelTable;
 
-/** Op codes of the `OP` override constant in unary.wgsl / binary.wgsl / reduce.wgsl. */
-const unaryCodes: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt: 4, tanh: 5, relu: 6, step: 7, erf: 8, abs: 9, pow: 10, gelu: 11, geluGrad: 12 };
-const binaryCodes: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, gt: 6, ge: 7, eq: 8 };
+/** Op codes of the `OP` override constant in reduce.wgsl (unary and binary: opCode, the table order). */
 const reduceCodes: Record<ReduceOp, number> = { sum: 0, max: 1 };
 
 /** Largest rank the strided kernels take after merging contiguous axes (params hold 8 per operand). */
@@ -59,7 +64,7 @@ export class GpuStorage implements Storage {
   ) {}
 }
 
-function buf(s: Storage): GPUBuffer {
+export function buf(s: Storage): GPUBuffer {
   const g = s as GpuStorage;
   if (!(g instanceof GpuStorage)) throw new Error('webgpu: storage belongs to another backend');
   if (g.freed) throw new Error('webgpu: storage used after free');
@@ -71,7 +76,7 @@ export function checkDtype(op: string, dtype: DType): void {
   if (dtype === 'f64') throw new TypeError(`webgpu ${op}: f64 is not supported by the WebGPU backend (use the cpu backend for f64)`);
 }
 
-const f32bits = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
+export const f32bits = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 
 /** Workgroup counts covering n invocations of a 256-wide 1-D kernel (2-D past the 65535 limit). */
 function groups1d(n: number): [number, number] {
@@ -79,44 +84,25 @@ function groups1d(n: number): [number, number] {
 }
 
 /** `g` workgroups as a 2-D grid (x ≤ 65535); kernels flatten it as wid.x + wid.y·nwg.x. */
-function groupsFor(g: number): [number, number] {
+export function groupsFor(g: number): [number, number] {
   const x = Math.min(g, 65535);
   return [x, Math.ceil(g / x)];
 }
 
 /**
- * Merge adjacent axes that are contiguous in every operand and drop size-1 axes, so a rank-7 view
- * of a contiguous tensor becomes rank 1. Returns the shape and one stride list per operand.
+ * The params of the strided kernels (binary, where, strided, writeStrided): the scalar fields `head`,
+ * then rank, padded to the 16-byte boundary where the struct's arrays begin; then the merged shape
+ * and one stride list per operand, 8 words each (see the structs in kernels/elementwise, movement).
  */
-export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const size = shape[d]!;
-    if (size === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
-      outShape[last]! *= size;
-      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
-    } else {
-      outShape.push(size);
-      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
-    }
-  }
-  return { shape: outShape, strides: outStrides };
-}
-
 function layoutParams(op: string, head: number[], shape: readonly number[], strides: readonly (readonly number[])[]): Uint32Array {
   const c = coalesce(shape, strides);
   if (c.shape.length > MAX_RANK) throw new Error(`webgpu ${op}: rank ${c.shape.length} after merging contiguous axes exceeds ${MAX_RANK}`);
-  const p = new Uint32Array(head.length + 2 + MAX_RANK * (1 + strides.length));
-  p.set(head);
-  const base = head.length;
-  // layout: [...head, rank, shape[8], strides0[8], strides1[8], ...]; callers put n first
-  p[base] = c.shape.length;
-  p.set(c.shape, base + 1);
-  c.strides.forEach((s, k) => p.set(s, base + 1 + MAX_RANK * (k + 1)));
-  return p.subarray(0, base + 1 + MAX_RANK * (1 + strides.length));
+  const base = Math.ceil((head.length + 1) / 4) * 4;
+  const p = new Uint32Array(base + MAX_RANK * (1 + strides.length));
+  p.set([head[0]!, c.shape.length, ...head.slice(1)]);
+  p.set(c.shape, base);
+  c.strides.forEach((s, k) => p.set(s, base + MAX_RANK * (k + 1)));
+  return p;
 }
 
 export class GpuKernels implements Kernels {
@@ -150,16 +136,29 @@ export class GpuKernels implements Kernels {
       module = this.gpu.device.createShaderModule({ code, label: file });
       this.modules.set(file, module);
     }
-    p = this.gpu.device.createComputePipeline({ layout: 'auto', label: key, compute: { module, entryPoint: entry, constants } });
+    p = this.gpu.device.createComputePipeline({ layout: this.layout(id), label: key, compute: { module, entryPoint: entry, constants } });
     this.pipelines.set(key, p);
     return p;
+  }
+
+  /** The explicit pipeline layout of a kernel (kernelTable's `buffers`). */
+  private layout(id: KernelId): GPUPipelineLayout {
+    const k: { buffers: string; first?: number } = kernelTable[id];
+    const device = this.gpu.device;
+    const entries: GPUBindGroupLayoutEntry[] = [
+      { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
+      ...[...k.buffers].map((a, i): GPUBindGroupLayoutEntry => ({
+        binding: (k.first ?? 1) + i, visibility: COMPUTE_STAGE, buffer: { type: a === 'r' ? 'read-only-storage' : 'storage' },
+      })),
+    ];
+    return device.createPipelineLayout({ bindGroupLayouts: [device.createBindGroupLayout({ entries, label: id })] });
   }
 
   pipelineCount(): number {
     return this.pipelines.size;
   }
 
-  private alloc(op: string, dtype: DType, size: number): GpuStorage {
+  alloc(op: string, dtype: DType, size: number): GpuStorage {
     checkDtype(op, dtype);
     const limit = this.gpu.device.limits.maxStorageBufferBindingSize;
     if (size * 4 > limit) throw new RangeError(`webgpu ${op}: ${size * 4} bytes exceed the device's maxStorageBufferBindingSize (${limit})`);
@@ -175,7 +174,7 @@ export class GpuKernels implements Kernels {
     this.gpu.release(g.buffer);
   }
 
-  private run1d(id: KernelId, n: number, params: Uint32Array, buffers: GPUBuffer[], constants: Record<string, number> = {}, firstBinding = 1): void {
+  run1d(id: KernelId, n: number, params: Uint32Array, buffers: GPUBuffer[], constants: Record<string, number> = {}, firstBinding = 1): void {
     if (n === 0) return;
     this.gpu.dispatch(id, this.pipeline(id, constants), params, buffers, groups1d(n), firstBinding);
   }
@@ -199,7 +198,7 @@ export class GpuKernels implements Kernels {
 
   unary(op: UnaryOp, x: Storage, param: number): Storage {
     const out = this.alloc(op, x.dtype, x.size);
-    this.run1d('unary', x.size, new Uint32Array([x.size, f32bits(param)]), [buf(x), out.buffer], { OP: unaryCodes[op] });
+    this.run1d('unary', x.size, new Uint32Array([x.size, f32bits(param)]), [buf(x), out.buffer], { OP: opCode(unaryTable, op) });
     return out;
   }
 
@@ -207,7 +206,7 @@ export class GpuKernels implements Kernels {
     const n = outShape.reduce((p, d) => p * d, 1);
     const out = this.alloc(op, a.dtype, n);
     const params = layoutParams(op, [n], outShape, [aStrides, bStrides]);
-    this.run1d('binary', n, params, [buf(a), buf(b), out.buffer], { OP: binaryCodes[op] });
+    this.run1d('binary', n, params, [buf(a), buf(b), out.buffer], { OP: opCode(binaryTable, op) });
     return out;
   }
 
@@ -245,17 +244,9 @@ export class GpuKernels implements Kernels {
     this.run1d('writeStrided', n, this.movementParams('writeStrided', n, xShape, strides, offset), [buf(x), buf(dst)]);
   }
 
-  /** [n, rank, offset, shape[8], strides[8]] */
+  /** StridedParams: n, rank, offset, shape, strides. */
   private movementParams(op: string, n: number, shape: readonly number[], strides: readonly number[], offset: number): Uint32Array {
-    const c = coalesce(shape, [strides]);
-    if (c.shape.length > MAX_RANK) throw new Error(`webgpu ${op}: rank ${c.shape.length} after merging contiguous axes exceeds ${MAX_RANK}`);
-    const p = new Uint32Array(3 + 2 * MAX_RANK);
-    p[0] = n;
-    p[1] = c.shape.length;
-    p[2] = offset;
-    p.set(c.shape, 3);
-    p.set(c.strides[0]!, 3 + MAX_RANK);
-    return p;
+    return layoutParams(op, [n, offset], shape, [strides]);
   }
 
   matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {
@@ -301,6 +292,13 @@ export class GpuKernels implements Kernels {
     return out;
   }
 
+  scatterRows(dst: Storage, src: Storage, idx: Storage, nIdx: number, cols: number): Storage {
+    const out = this.alloc('scatterRows', dst.dtype, dst.size);
+    this.run1d('strided', dst.size, this.movementParams('scatterRows', dst.size, [dst.size], [1], 0), [buf(dst), out.buffer]);
+    this.run1d('scatterRows', nIdx * cols, new Uint32Array([nIdx * cols, cols, cols === 0 ? 0 : dst.size / cols]), [buf(src), buf(idx), out.buffer]);
+    return out;
+  }
+
   cast(x: Storage, dtype: DType): Storage {
     checkDtype('cast', dtype);
     const out = this.alloc('cast', dtype, x.size);
@@ -310,87 +308,5 @@ export class GpuKernels implements Kernels {
       this.run1d('cast', x.size, new Uint32Array([x.size]), [buf(x), out.buffer], { TO_INT: dtype === 'i32' ? 1 : 0 });
     }
     return out;
-  }
-
-  /** attention params: [M, H, heads, S, scale (f32 bits), N] (kernels/attention/attention.wgsl). */
-  private attentionParams(op: string, q: Storage, k: Storage, v: Storage, segs: Storage, a: AttentionArgs): Uint32Array {
-    const { m, n, hidden: h, heads, segments } = a;
-    if (!Number.isInteger(heads) || heads < 1 || h % heads !== 0) throw new Error(`webgpu ${op}: hidden ${h} is not divisible by ${heads} heads`);
-    if (q.size !== m * h || k.size !== n * h || v.size !== n * h || segs.size !== segments * 5 || segs.dtype !== 'i32') {
-      throw new Error(`webgpu ${op}: storages (q ${q.size}, k ${k.size}, v ${v.size}, segs ${segs.size} ${segs.dtype}) do not match ${JSON.stringify(a)}`);
-    }
-    return new Uint32Array([m, h, heads, segments, f32bits(a.scale), n]);
-  }
-
-  attention(q: Storage, k: Storage, v: Storage, segs: Storage, a: AttentionArgs): { out: Storage; probs: Storage } {
-    const params = this.attentionParams('attention', q, k, v, segs, a);
-    const out = this.alloc('attention', q.dtype, a.m * a.hidden);
-    const probs = this.alloc('attention', q.dtype, a.probsSize);
-    const s = buf(segs);
-    const rowHeads = a.m * a.heads;
-    if (rowHeads > 0) {
-      // one 64-wide workgroup per (query row, head), then one invocation per context element
-      this.gpu.dispatch('attention probs', this.pipeline('attentionProbs'), params, [s, buf(q), buf(k), probs.buffer], groupsFor(rowHeads));
-      this.run1d('attentionContext', a.m * a.hidden, params, [s, probs.buffer, buf(v), out.buffer]);
-    }
-    return { out, probs };
-  }
-
-  attentionBackward(dOut: Storage, q: Storage, k: Storage, v: Storage, probs: Storage, segs: Storage, a: AttentionArgs): { dq: Storage; dk: Storage; dv: Storage } {
-    const params = this.attentionParams('attentionBackward', q, k, v, segs, a);
-    if (dOut.size !== a.m * a.hidden || probs.size !== a.probsSize) {
-      throw new Error(`webgpu attentionBackward: dOut ${dOut.size} / probs ${probs.size} do not match ${JSON.stringify(a)}`);
-    }
-    const dq = this.alloc('attentionBackward', q.dtype, a.m * a.hidden);
-    const dk = this.alloc('attentionBackward', q.dtype, a.n * a.hidden);
-    const dv = this.alloc('attentionBackward', q.dtype, a.n * a.hidden);
-    const s = buf(segs);
-    const pr = buf(probs);
-    // dS (the scaled score gradients) has the layout of the probabilities; freed after the dispatches
-    const ds = this.gpu.acquire(a.probsSize * 4);
-    const rowHeads = a.m * a.heads;
-    if (rowHeads > 0) {
-      this.gpu.dispatch('attention dscores', this.pipeline('attentionDscores'), params, [s, pr, buf(dOut), buf(v), ds], groupsFor(rowHeads));
-      this.run1d('attentionDq', a.m * a.hidden, params, [s, ds, buf(k), dq.buffer]);
-    }
-    // every key row is written (zero where no segment's keys hold it)
-    this.run1d('attentionDk', a.n * a.hidden, params, [s, ds, buf(q), dk.buffer]);
-    this.run1d('attentionDv', a.n * a.hidden, params, [s, pr, buf(dOut), dv.buffer]);
-    this.gpu.release(ds);
-    return { dq, dk, dv };
-  }
-
-  layerNorm(x: Storage, gamma: Storage, beta: Storage, rows: number, h: number, eps: number): { y: Storage; mean: Storage; rstd: Storage } {
-    if (x.size !== rows * h || gamma.size !== h || beta.size !== h) throw new Error(`webgpu layerNorm: x ${x.size}, gamma ${gamma.size}, beta ${beta.size} do not match [${rows}, ${h}]`);
-    const y = this.alloc('layerNorm', x.dtype, rows * h);
-    const mean = this.alloc('layerNorm', x.dtype, rows);
-    const rstd = this.alloc('layerNorm', x.dtype, rows);
-    if (rows > 0) {
-      // one 64-wide workgroup per row
-      const params = new Uint32Array([rows, h, f32bits(eps)]);
-      this.gpu.dispatch('layerNorm', this.pipeline('layerNorm'), params, [buf(x), buf(gamma), buf(beta), y.buffer, mean.buffer, rstd.buffer], groupsFor(rows));
-    }
-    return { y, mean, rstd };
-  }
-
-  layerNormBackward(dy: Storage, x: Storage, gamma: Storage, mean: Storage, rstd: Storage, rows: number, h: number): { dx: Storage; dgamma: Storage; dbeta: Storage } {
-    if (dy.size !== rows * h || x.size !== rows * h || gamma.size !== h || mean.size !== rows || rstd.size !== rows) {
-      throw new Error(`webgpu layerNormBackward: dy ${dy.size}, x ${x.size}, gamma ${gamma.size}, mean ${mean.size}, rstd ${rstd.size} do not match [${rows}, ${h}]`);
-    }
-    const dx = this.alloc('layerNormBackward', x.dtype, rows * h);
-    const dgamma = this.alloc('layerNormBackward', x.dtype, h);
-    const dbeta = this.alloc('layerNormBackward', x.dtype, h);
-    const params = new Uint32Array([rows, h, 0]);
-    const common = [buf(dy), buf(x), buf(mean), buf(rstd)];
-    if (rows > 0) this.gpu.dispatch('layerNorm dx', this.pipeline('layerNormDx'), params, [...common, buf(gamma), dx.buffer], groupsFor(rows));
-    // column sums over the rows: one invocation per column (zero when there are no rows)
-    this.run1d('layerNormDparams', h, params, [...common, dgamma.buffer, dbeta.buffer]);
-    return { dx, dgamma, dbeta };
-  }
-
-  adamw(param: Storage, grad: Storage, m: Storage, v: Storage, a: AdamWArgs): void {
-    const n = param.size;
-    const p = new Uint32Array([n, ...[a.lr, a.beta1, a.beta2, a.eps, 1 - a.lr * a.weightDecay, 1 - a.beta1, 1 - a.beta2, a.bc1, a.bc2].map(f32bits)]);
-    this.run1d('adamw', n, p, [buf(param), buf(grad), buf(m), buf(v)]);
   }
 }
