@@ -4,7 +4,6 @@
 // 130 interrupted (Ctrl-C during training). A closed stdout (`offramp tag … | head`) ends quietly with 0.
 import { readFileSync } from 'node:fs';
 import { shutdown } from '../tensor/engine.js';
-import '../index.js';
 import { UsageError, type Command } from './common.js';
 import { calibrateCommand } from './calibrate.js';
 import { curveCommand } from './curve.js';

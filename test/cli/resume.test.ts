@@ -11,7 +11,6 @@ import { EarlyExitModel } from '../../src/earlyexit/model.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
 import { RunDir } from '../../src/io/rundir.js';
 import { loadResume, runTraining, type Resumed } from '../../src/cli/trainer.js';
-import '../../src/index.js';
 
 const task = makeSyntheticTask(8, { train: 12, dev: 6, test: 0 });
 const tokenizer = new WordPiece(buildVocab(task.train, { maxWords: 200, lowercase: true }), { lowercase: true }, 'test vocabulary');

@@ -7,7 +7,6 @@ import { chooseMetric, evaluate } from '../../src/earlyexit/evaluate.js';
 import { labelBatch } from '../../src/earlyexit/infer.js';
 import { EarlyExitModel } from '../../src/earlyexit/model.js';
 import { Rng } from '../../src/tensor/random.js';
-import '../../src/index.js';
 
 const task = makeSyntheticTask(7, { train: 0, dev: 40, test: 0 });
 const tokenizer = new WordPiece(task.vocab, { lowercase: true });

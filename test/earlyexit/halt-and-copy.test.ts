@@ -14,7 +14,6 @@ import { fromArray, indices } from '../../src/tensor/create.js';
 import { noGrad } from '../../src/tensor/engine.js';
 import { Rng } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import '../../src/index.js';
 
 const LAYERS = 4;
 const LABELS = ['B-X', 'I-X', 'O'];

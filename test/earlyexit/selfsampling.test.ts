@@ -8,7 +8,6 @@ import type { TokeePolicy } from '../../src/earlyexit/policy.js';
 import { layerStats, sampleBatchExits, selfSamplingLoss, simulateExits, trainSelfSampling, officialSelfSampling } from '../../src/earlyexit/selfsampling.js';
 import { tidy } from '../../src/tensor/engine.js';
 import { Rng } from '../../src/tensor/random.js';
-import '../../src/index.js';
 
 const LABELS = ['B-X', 'I-X', 'O'];
 const labelSet = new LabelSet(LABELS);

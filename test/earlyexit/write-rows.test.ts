@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { writeRows } from '../../src/earlyexit/runner.js';
 import { fromArray, indices } from '../../src/tensor/create.js';
 import { gradcheck, gradcheckRuns } from '../helpers/gradcheck.js';
-import '../../src/index.js';
 
 /** t rows of width c, a set of distinct rows to write, and values for both. */
 const caseArb = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 })).chain(([t, c]) =>

@@ -11,7 +11,6 @@ import { loadCheckpoint, saveCheckpoint, writeCheckpointFiles } from '../../src/
 import { resolveCheckpoint } from '../../src/io/rundir.js';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/random.js';
-import '../../src/index.js';
 
 const task = makeSyntheticTask(3, { train: 0, dev: 12, test: 0 });
 const labels = new LabelSet(['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'B-ORG', 'I-ORG']);

@@ -8,7 +8,6 @@ import { dataPath, readVocabFile } from '../../src/data/index.js';
 import { bertConfigFromHf, guessLowercase, labelerFromHf, mapHfName, readHfBert } from '../../src/io/hf.js';
 import { writeSafetensors, type TensorToWrite } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/random.js';
-import '../../src/index.js';
 
 const H = 8;
 const F = 16;

@@ -6,7 +6,6 @@ import { LabelSet, makeSyntheticTask, WordPiece, buildVocab } from '../../src/da
 import { EarlyExitModel } from '../../src/earlyexit/model.js';
 import { RunDir } from '../../src/io/rundir.js';
 import { loadResume, runTraining } from '../../src/cli/trainer.js';
-import '../../src/index.js';
 
 /** The run's settings; also what the parent checks a loaded checkpoint against. */
 export const killSettings = { seed: 5, epochs: 1_000_000, batchPieces: 64, lr: 1e-3 };

@@ -18,7 +18,6 @@ import { resolveCheckpoint, RunDir } from '../../src/io/rundir.js';
 import { readTrainState } from '../../src/io/trainstate.js';
 import { Rng } from '../../src/tensor/random.js';
 import { killSettings } from './killsave-child.js';
-import '../../src/index.js';
 
 const childScript = fileURLToPath(new URL('./killsave-child.js', import.meta.url));
 const lanes = 4;
