@@ -16,11 +16,20 @@ interface CurvePoint extends Summary { threshold: number; buckets: Bucket[] }
 interface Result {
   dataset: string; name: string; task: string; seed: number; machine: { cpus: number; cpu?: string; node: string; matmulThreads?: number };
   args: Record<string, unknown>; sizes: Record<string, number>; totalMinutes?: number;
+  pretraining?: { steps: number; batchPieces: number; sources: string[]; lr: number; seconds: number | null; heldOut: { heldOutAccuracy?: number } | null };
   stage1?: { trainSeconds: number; full: Summary; fullBuckets: Bucket[]; sentee?: Row[]; tokee?: Row[] };
   selfSampling?: { trainSeconds: number; full: Summary; fullBuckets: Bucket[]; sentee?: Row[]; tokee?: Row[]; curve?: { sentee: CurvePoint[]; tokee: CurvePoint[] }; windows?: (Row & { halfWidth: number })[] };
   static?: Record<string, Summary & { trainSeconds: number }>;
   staticPolicy?: Record<string, Summary>;
   randomSampling?: { trainSeconds: number; full: Summary; tokee: Row[] };
+}
+
+/** Where the encoder came from: trained from scratch, or pretrained with offramp pretrain. */
+function origin(r: Result): string {
+  const p = r.pretraining;
+  if (!p) return `trained from scratch (vocabulary ${r.args.vocab ? `\`${String(r.args.vocab)}\`` : 'built from the training set'})`;
+  const acc = p.heldOut?.heldOutAccuracy;
+  return `initialised from an encoder pretrained with \`offramp pretrain\` (${p.steps} steps of ${p.batchPieces} pieces at lr ${p.lr} on ${p.sources.map((x) => `\`${x.replace(/^text:/, '')}\``).join(', ')}${acc === undefined ? '' : `; held-out MLM accuracy ${(100 * acc).toFixed(1)}%`}${p.seconds ? `; ${(p.seconds / 60).toFixed(0)} min` : ''}), static n-layer models from n evenly spaced layers of it, encoder lr ×${String(r.args['encoder-lr-ratio'] ?? 1)}`;
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (100 * x).toFixed(2));
@@ -88,7 +97,7 @@ for (const set of sets) {
   // the figures and the row list follow the first seed that ran every part (later seeds may run fewer)
   const r0 = runs.find((r) => r.selfSampling?.curve) ?? runs[0]!;
   md.push(`## ${r0.name} (${r0.task})${r0.args.tag ? `, variant \`${String(r0.args.tag)}\`` : ''}`, '');
-  md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, trained from scratch (vocabulary built from the training set); stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr}, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend, matmul threads per run ${runs.map((r) => `${r.machine.matmulThreads ?? '?'} (seed ${r.seed})`).join(', ')}; a run with one thread shared the machine with another such run. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
+  md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, ${origin(r0)}; stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr}, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend, matmul threads per run ${runs.map((r) => `${r.machine.matmulThreads ?? '?'} (seed ${r.seed})`).join(', ')}; a run with one thread shared the machine with another such run. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
   if (runs.length > 1) md.push('Cells are the mean ± half the range over the seeds that ran that row (their number is in the last column).', '');
   md.push('| model | policy | target | test score | FLOPs speedup | official (MACs) | mean exit layer | seeds |', '|---|---|---|---|---|---|---|---|');
   const line = (model: string, policy: string, target: string, pick: (r: Result) => Summary | undefined) => {

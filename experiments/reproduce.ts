@@ -246,6 +246,13 @@ async function table(t: Trained, policy: Extract<ExitPolicy, { kind: 'sentee' | 
   return rows;
 }
 
+/** What the pretrained encoder's run recorded (offramp pretrain's trainer_state.json). */
+function pretrainingSummary(dir: string): Record<string, unknown> {
+  const s = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')) as { step: number; options: Record<string, unknown>; history: Record<string, unknown>[]; seconds?: number };
+  const o = s.options;
+  return { dir, steps: s.step, bert: o.bert, sources: o.sources, seqLen: o.seqLen, batchPieces: o.batchPieces, lr: o.lr, seconds: s.seconds ?? null, heldOut: s.history.at(-1) ?? null };
+}
+
 const curveThresholds = [0.02, 0.05, 0.1, 0.2, 0.3, 0.45];
 
 mkdirSync(runDir, { recursive: true });
@@ -254,6 +261,7 @@ const out: Record<string, unknown> = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, matmulThreads: fastMatmulOptions.threads },
   args: v,
   sizes: { train: train.length, dev: dev.length, test: test.length, calibDev: calibDev.length },
+  ...(v.init ? { pretraining: pretrainingSummary(v.init) } : {}),
 };
 const resultsDir = join(v.results!, setDir);
 mkdirSync(resultsDir, { recursive: true });

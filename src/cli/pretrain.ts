@@ -197,7 +197,7 @@ async function run(argv: string[]): Promise<void> {
     // the text as tokenized: a resumed run must see the same sequences
     sequences: corpus.train.length, pieces,
   };
-  let state: PretrainState = { step: 0, options, history: [] };
+  let state: PretrainState = { step: 0, options, history: [], seconds: 0 };
   if (vs.resume === true) {
     state = await loadPretraining(out, model, optim);
     const saved = JSON.stringify(state.options);
@@ -217,7 +217,9 @@ async function run(argv: string[]): Promise<void> {
     state.history.push({ step, heldOutLoss: loss, heldOutAccuracy: acc });
     return `held-out MLM accuracy ${(100 * acc).toFixed(2)}%, loss ${loss.toFixed(4)} (${t.masked} pieces)`;
   };
-  const save = async (step: number): Promise<void> => savePretraining(out, model, tokenizer, optim, { ...state, step });
+  const start = performance.now();
+  const seconds = (): number => (state.seconds ?? 0) + (performance.now() - start) / 1000;
+  const save = async (step: number): Promise<void> => savePretraining(out, model, tokenizer, optim, { ...state, step, seconds: seconds() });
 
   // SIGINT/SIGTERM: finish the current step, save, stop (a second signal kills as usual)
   let signal: string | null = null;
@@ -226,7 +228,6 @@ async function run(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const start = performance.now();
   let window = { loss: 0, correct: 0, masked: 0 };
   let doneTokens = 0;
   let step = state.step;
@@ -266,7 +267,7 @@ async function run(argv: string[]): Promise<void> {
   }
   const final = await report(step);
   await save(step);
-  process.stdout.write(`step ${step}/${total}: ${final}; saved in ${out}${step < total ? ' (continue with --resume)' : ''}\n`);
+  process.stdout.write(`step ${step}/${total}: ${final}; ${fmtDuration(seconds())} of training; saved in ${out}${step < total ? ' (continue with --resume)' : ''}\n`);
   optim.dispose();
   model.dispose();
 }

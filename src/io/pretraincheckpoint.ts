@@ -25,6 +25,8 @@ export interface PretrainState {
   /** the run's options; a resumed run must use the same */
   options: Record<string, unknown>;
   history: Record<string, unknown>[];
+  /** wall-clock seconds of training so far, over every resumed part (absent in older saves) */
+  seconds?: number;
 }
 
 function hfConfig(model: MaskedLm, tokenizer: WordPiece): Record<string, unknown> {
