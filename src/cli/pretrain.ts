@@ -7,7 +7,7 @@ import { maskBatch, maskVocab, type MaskingOptions, type MaskVocab, type MlmBatc
 import { readVocabFile, WordPiece } from '../data/wordpiece.js';
 import { guessLowercase } from '../io/hf.js';
 import { loadPretraining, savePretraining, type PretrainState } from '../io/pretraincheckpoint.js';
-import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
+import type { BertConfig } from '../nn/bert.js';
 import { MaskedLm } from '../nn/mlm.js';
 import { AdamW } from '../optim/adamw.js';
 import { linearWarmupDecay } from '../optim/schedule.js';
@@ -15,6 +15,7 @@ import { tidy } from '../tensor/engine.js';
 import { Rng } from '../tensor/random.js';
 import { checkReadable, fmtDuration, num, oneOf, parse, required, startBackend, UsageError, type Command } from './common.js';
 import { readCorpus, type CorpusSource } from './pretraincorpus.js';
+import { shapeFlagHelp, shapeFlagOptions, shapeFromFlags } from './shape.js';
 
 const help = `Usage: offramp pretrain --vocab FILE --out DIR [options] [TEXT_FILE...] [--labelled FILE...]
 
@@ -35,8 +36,7 @@ Vocabulary:
   --case C              auto | cased | uncased (default auto: a guess from the vocabulary)
 
 Model:
-  --preset P            tiny (L=12, H=128) | small (L=12, H=256) | base (L=12, H=768)  (default tiny)
-  --layers N --hidden H --heads A [--ffn F]   a custom shape instead of a preset (F defaults to 4H)
+${shapeFlagHelp}
   --dropout P           (default 0.1)
 
 Training:
@@ -116,7 +116,7 @@ function noDecay(name: string): boolean {
 async function run(argv: string[]): Promise<void> {
   const p = parse(pretrainCommand, argv, {
     labelled: { type: 'string', multiple: true }, holdout: { type: 'string' }, vocab: { type: 'string' }, case: { type: 'string' },
-    preset: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
+    ...shapeFlagOptions,
     dropout: { type: 'string' }, 'seq-len': { type: 'string' }, 'whole-word-masking': { type: 'boolean' }, steps: { type: 'string' },
     epochs: { type: 'string' }, 'batch-pieces': { type: 'string' }, lr: { type: 'string' }, warmup: { type: 'string' },
     'weight-decay': { type: 'string' }, seed: { type: 'string' }, 'log-every': { type: 'string' }, 'eval-every': { type: 'string' },
@@ -131,17 +131,8 @@ async function run(argv: string[]): Promise<void> {
   const vocabFile = required(vs, 'vocab');
   const out = required(vs, 'out');
   const caseFlag = oneOf(vs, 'case', ['auto', 'cased', 'uncased'] as const, 'auto');
-  const shapeFlags = ['layers', 'hidden', 'heads', 'ffn'].filter((k) => vs[k] !== undefined);
-  if (vs.preset !== undefined && shapeFlags.length > 0) throw new UsageError(`--preset cannot be combined with --${shapeFlags[0]}`);
+  const shape = shapeFromFlags(vs);
   if (vs.steps !== undefined && vs.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
-  const presetName = oneOf<PresetName>(vs, 'preset', ['tiny', 'small', 'base'], 'tiny');
-  const shape = shapeFlags.length === 0 ? null : {
-    layers: num(vs, 'layers', 12, { int: true, min: 1 }),
-    hidden: num(vs, 'hidden', 128, { int: true, min: 1 }),
-    heads: num(vs, 'heads', 2, { int: true, min: 1 }),
-    ffn: num(vs, 'ffn', undefined, { int: true, min: 1 }),
-  };
-  if (shape && shape.hidden % shape.heads !== 0) throw new UsageError(`--hidden ${shape.hidden} is not divisible by --heads ${shape.heads}`);
   const dropout = num(vs, 'dropout', 0.1, { min: 0, max: 0.99 });
   const seqLen = num(vs, 'seq-len', 128, { int: true, min: 3, max: 512 });
   const batchPieces = num(vs, 'batch-pieces', 1024, { int: true, min: seqLen });
@@ -182,9 +173,7 @@ async function run(argv: string[]): Promise<void> {
 
   // max_position_embeddings = --seq-len: positions pretraining never reaches would stay random, so
   // the fine-tuned labeler splits longer sentences into windows instead of using them
-  const bert: BertConfig = shape
-    ? { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden, dropout, maxPositions: seqLen }
-    : { ...preset(presetName, tokenizer.size), dropout, maxPositions: seqLen };
+  const bert: BertConfig = { ...shape(tokenizer.size), dropout, maxPositions: seqLen };
   const model = new MaskedLm(bert, seed);
   const named = [...model.store.params.entries()];
   const optim = new AdamW([

@@ -5,11 +5,11 @@ import { trainWordPiece, WordCounts } from '../data/wordpiece-trainer.js';
 import { chooseMetric } from '../earlyexit/evaluate.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
 import { labelerFromHf, readHfBert, guessLowercase } from '../io/hf.js';
-import { preset, type BertConfig, type PresetName } from '../nn/bert.js';
 import { dirname, resolve } from 'node:path';
 import { RunDir } from '../io/rundir.js';
 import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, checkNotInput, dataFlagHelp, dataFlagOptions, dataOptionsFromFlags, type Format, startBackend } from './common.js';
 import { checkGoldLabels } from './eval.js';
+import { shapeFlagHelp, shapeFlagOptions, shapeFlags, shapeFromFlags } from './shape.js';
 import { runStage2 } from './stage2.js';
 import { loadResume, runTraining, stepsPerEpoch } from './trainer.js';
 
@@ -35,8 +35,7 @@ Vocabulary (models trained from scratch):
                         vocab file or --init-hf, do_lower_case or a guess from the vocabulary)
 
 Model:
-  --preset P            tiny (L=12, H=128) | small (L=12, H=256) | base (L=12, H=768)  (default tiny)
-  --layers N --hidden H --heads A [--ffn F]   a custom shape instead of a preset (F defaults to 4H)
+${shapeFlagHelp}
   --max-positions N     longest packed sentence in pieces (default 512; longer ones are split)
   --dropout P           encoder dropout (default 0.1, or the HF config's)
   --offramp-dropout P   dropout before each off-ramp (default 0.1; the official code uses 0.3)
@@ -82,7 +81,7 @@ async function run(argv: string[]): Promise<void> {
     train: { type: 'string' }, dev: { type: 'string' }, ...dataFlagOptions,
     'max-sentences': { type: 'string' }, metric: { type: 'string' },
     vocab: { type: 'string' }, 'build-vocab': { type: 'string' }, case: { type: 'string' },
-    preset: { type: 'string' }, layers: { type: 'string' }, hidden: { type: 'string' }, heads: { type: 'string' }, ffn: { type: 'string' },
+    ...shapeFlagOptions,
     'max-positions': { type: 'string' }, dropout: { type: 'string' }, 'offramp-dropout': { type: 'string' }, 'init-hf': { type: 'string' },
     epochs: { type: 'string' }, lr: { type: 'string' }, 'encoder-lr-ratio': { type: 'string' }, 'weight-decay': { type: 'string' },
     'batch-pieces': { type: 'string' }, warmup: { type: 'string' }, schedule: { type: 'string' }, 'freeze-encoder-epochs': { type: 'string' },
@@ -98,7 +97,6 @@ async function run(argv: string[]): Promise<void> {
   const maxSentences = num(v, 'max-sentences', undefined, { int: true, min: 1 });
   const caseFlag = oneOf(v, 'case', ['auto', 'cased', 'uncased'] as const, 'auto');
   const hfDir = str(v, 'init-hf');
-  const shapeFlags = ['layers', 'hidden', 'heads', 'ffn'].filter((k) => v[k] !== undefined);
   if (hfDir !== undefined) {
     for (const k of ['vocab', 'build-vocab', 'preset', 'max-positions', ...shapeFlags]) {
       if (v[k] !== undefined) throw new UsageError(`--${k} cannot be combined with --init-hf (the checkpoint fixes vocabulary and shape)`);
@@ -106,7 +104,7 @@ async function run(argv: string[]): Promise<void> {
     checkReadable(hfDir, 'directory');
   }
   if (v.vocab !== undefined && v['build-vocab'] !== undefined) throw new UsageError('give --vocab or --build-vocab, not both');
-  if (v.preset !== undefined && shapeFlags.length > 0) throw new UsageError(`--preset cannot be combined with --${shapeFlags[0]}`);
+  const shape = shapeFromFlags(v);
   const seed = num(v, 'seed', 1, { int: true, min: 0 });
   const epochs = num(v, 'epochs', 3, { int: true, min: 1 });
   const batchPieces = num(v, 'batch-pieces', 1024, { int: true, min: 3 });
@@ -117,18 +115,10 @@ async function run(argv: string[]): Promise<void> {
   const weightDecay = num(v, 'weight-decay', 0.01, { min: 0 });
   const schedule = oneOf(v, 'schedule', ['linear', 'sqrt'] as const, 'linear');
   const freezeEncoderEpochs = num(v, 'freeze-encoder-epochs', 0, { int: true, min: 0 });
-  const presetName = oneOf<PresetName>(v, 'preset', ['tiny', 'small', 'base'], 'tiny');
   const maxPositions = num(v, 'max-positions', undefined, { int: true, min: 3 });
   const buildVocabSize = num(v, 'build-vocab', 16000, { int: true, min: 6, max: 10_000_000 });
   const metricFlag = metricFromFlags(v);
   const warmupFlag = num(v, 'warmup', undefined, { int: true, min: 0 });
-  const shape = shapeFlags.length === 0 ? null : {
-    layers: num(v, 'layers', 12, { int: true, min: 1 }),
-    hidden: num(v, 'hidden', 128, { int: true, min: 1 }),
-    heads: num(v, 'heads', 2, { int: true, min: 1 }),
-    ffn: num(v, 'ffn', undefined, { int: true, min: 1 }),
-  };
-  if (shape && shape.hidden % shape.heads !== 0) throw new UsageError(`--hidden ${shape.hidden} is not divisible by --heads ${shape.heads}`);
   if (v.vocab !== undefined) checkReadable(str(v, 'vocab')!);
   if (v.force === true && v.resume === true) throw new UsageError('give --force or --resume, not both');
   const inputs = [trainFile, str(v, 'dev'), str(v, 'vocab'), hfDir].filter((f): f is string => f !== undefined);
@@ -192,12 +182,7 @@ async function run(argv: string[]): Promise<void> {
         const { tokens } = trainWordPiece(counts.counts, { vocabSize: buildVocabSize, minFrequency: 2 });
         tokenizer = new WordPiece(tokens, { lowercase }, 'learned vocabulary');
       }
-      let bert: BertConfig;
-      if (shape) {
-        bert = { ...preset('tiny', tokenizer.size), layers: shape.layers, hidden: shape.hidden, heads: shape.heads, ffn: shape.ffn ?? 4 * shape.hidden };
-      } else {
-        bert = preset(presetName, tokenizer.size);
-      }
+      const bert = shape(tokenizer.size);
       if (maxPositions !== undefined) bert.maxPositions = maxPositions;
       if (dropout !== undefined) bert.dropout = dropout;
       model = new EarlyExitModel({ bert, numLabels: labels.size, offRampDropout }, seed);

@@ -2,35 +2,14 @@
 // curve → tag, --help for every command, and clear failures on bad input.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { makeSyntheticTask, type Sentence } from '../../src/data/index.js';
+import { makeSyntheticTask } from '../../src/data/index.js';
 import { resolveCheckpoint } from '../../src/io/rundir.js';
+import { offramp, ok, toConll } from '../helpers/cli.js';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const commands = ['train', 'eval', 'curve', 'calibrate', 'tag', 'demo'];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function offramp(args: string[], input?: string): Run {
-  const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OFFRAMP_BACKEND: 'cpu' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(r: Run, what: string): Run {
-  assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
-  return r;
-}
-
-const toConll = (sentences: readonly Sentence[]): string =>
-  sentences.map((s) => `${s.words.map((w, i) => `${w} ${s.labels[i]}`).join('\n')}\n\n`).join('');
 
 let dir = '';
 let trainFile = '';

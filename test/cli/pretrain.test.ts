@@ -2,28 +2,15 @@
 // a Hugging Face BERT that `train --init-hf` loads, and a resumed run equals an uninterrupted one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readHfBert } from '../../src/io/hf.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/random.js';
 import { resolveCheckpoint } from '../../src/io/rundir.js';
-
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-function offramp(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OFFRAMP_BACKEND: 'cpu' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(args: string[]): string {
-  const r = offramp(args);
-  assert.equal(r.code, 0, `offramp ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+import { cli, cliEnv, offramp, ok } from '../helpers/cli.js';
 
 const letters = 'abcdefghijklmnopqrst'.split('');
 let dir = '';
@@ -55,14 +42,14 @@ after(() => {
 const tiny = ['--layers', '2', '--hidden', '32', '--heads', '2', '--seq-len', '32', '--batch-pieces', '256'];
 
 test('pretrain learns: held-out MLM accuracy on predictable text goes far above chance (1/20)', () => {
-  const out = ok(['pretrain', text, '--vocab', vocab, ...tiny, '--steps', '800', '--lr', '5e-3', '--dropout', '0', '--holdout', '60', '--eval-every', '1000', '--out', join(dir, 'learn')]);
+  const out = ok(offramp(['pretrain', text, '--vocab', vocab, ...tiny, '--steps', '800', '--lr', '5e-3', '--dropout', '0', '--holdout', '60', '--eval-every', '1000', '--out', join(dir, 'learn')])).stdout;
   const acc = Number(/held-out MLM accuracy ([\d.]+)%/.exec(out)?.[1]);
   assert.ok(acc >= 70, `held-out accuracy ${acc}%:\n${out}`);
 });
 
 test('pretrain saves a Hugging Face BERT directory that train --init-hf loads, casing included', async () => {
   const out = join(dir, 'hf');
-  ok(['pretrain', text, '--labelled', conll, '--vocab', vocab, '--case', 'uncased', ...tiny, '--steps', '5', '--out', out]);
+  ok(offramp(['pretrain', text, '--labelled', conll, '--vocab', vocab, '--case', 'uncased', ...tiny, '--steps', '5', '--out', out]));
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   assert.equal(config.model_type, 'bert');
   assert.equal(config.hidden_size, 32);
@@ -88,11 +75,11 @@ test('pretrain saves a Hugging Face BERT directory that train --init-hf loads, c
 
 test('pretrain --resume: stopped and resumed twice, the parameters and optimizer state equal an uninterrupted run', async () => {
   const common = [text, '--vocab', vocab, ...tiny, '--steps', '9', '--save-every', '100', '--seed', '3'];
-  ok(['pretrain', ...common, '--out', join(dir, 'whole')]);
+  ok(offramp(['pretrain', ...common, '--out', join(dir, 'whole')]));
   const split = join(dir, 'split');
-  assert.match(ok(['pretrain', ...common, '--stop-at', '4', '--out', split]), /step 4\/9.*--resume/);
-  ok(['pretrain', ...common, '--stop-at', '7', '--resume', '--out', split]);
-  ok(['pretrain', ...common, '--resume', '--out', split]);
+  assert.match(ok(offramp(['pretrain', ...common, '--stop-at', '4', '--out', split])).stdout, /step 4\/9.*--resume/);
+  ok(offramp(['pretrain', ...common, '--stop-at', '7', '--resume', '--out', split]));
+  ok(offramp(['pretrain', ...common, '--resume', '--out', split]));
   for (const file of ['model.safetensors', 'optimizer.safetensors']) {
     const a = (await readSafetensors(join(dir, 'whole', file))).tensors;
     const b = (await readSafetensors(join(split, file))).tensors;
@@ -110,7 +97,7 @@ test('pretrain --resume: stopped and resumed twice, the parameters and optimizer
 /** Runs offramp, sends SIGINT once stderr shows `when`, and resolves with the exit code and stderr. */
 function interrupted(args: string[], when: RegExp): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NO_COLOR: '1', OFFRAMP_BACKEND: 'cpu' } });
+    const child = spawn(process.execPath, [cli, ...args], { env: cliEnv });
     let stderr = '';
     let sent = false;
     child.stderr.setEncoding('utf8');
@@ -128,22 +115,22 @@ function interrupted(args: string[], when: RegExp): Promise<{ code: number | nul
 
 test('pretrain: SIGINT saves after the current step and exits 1; --resume then ends where an uninterrupted run does', async () => {
   const common = [text, '--vocab', vocab, ...tiny, '--steps', '300', '--log-every', '10', '--save-every', '1000', '--seed', '5'];
-  ok(['pretrain', ...common, '--out', join(dir, 'sig-whole')]);
+  ok(offramp(['pretrain', ...common, '--out', join(dir, 'sig-whole')]));
   const split = join(dir, 'sig-split');
   const r = await interrupted(['pretrain', ...common, '--out', split], /step 10\/300/);
   assert.equal(r.code, 1, r.stderr);
   const stoppedAt = Number(/stopped by SIGINT after step (\d+)\/300; saved in/.exec(r.stderr)?.[1]);
   assert.ok(stoppedAt >= 10 && stoppedAt < 300, r.stderr);
   assert.equal(JSON.parse(readFileSync(join(split, 'trainer_state.json'), 'utf8')).step, stoppedAt);
-  ok(['pretrain', ...common, '--resume', '--out', split]);
+  ok(offramp(['pretrain', ...common, '--resume', '--out', split]));
   const a = (await readSafetensors(join(dir, 'sig-whole', 'model.safetensors'))).tensors;
   const b = (await readSafetensors(join(split, 'model.safetensors'))).tensors;
   for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, name);
 });
 
 test('pretrain --help prints its usage and exits 0; offramp --help lists pretrain', () => {
-  assert.match(ok(['pretrain', '--help']), /^Usage: offramp pretrain/);
-  assert.match(ok(['--help']), /^ {2}pretrain /m);
+  assert.match(ok(offramp(['pretrain', '--help'])).stdout, /^Usage: offramp pretrain/);
+  assert.match(ok(offramp(['--help'])).stdout, /^ {2}pretrain /m);
 });
 
 test('pretrain: bad flags exit 2 with the flag named', () => {

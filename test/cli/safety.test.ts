@@ -3,37 +3,26 @@
 // before the work, pipes, --version.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeSyntheticTask, type Sentence } from '../../src/data/index.js';
+import { makeSyntheticTask } from '../../src/data/index.js';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../../src/io/safetensors.js';
 import { resolveCheckpoint } from '../../src/io/rundir.js';
+import { cli, cliEnv, offramp as offrampAnyThreads, toConll, type Run } from '../helpers/cli.js';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const env = { ...process.env, NO_COLOR: '1', OFFRAMP_BACKEND: 'cpu', OFFRAMP_CPU_THREADS: '1' };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function offramp(args: string[], input?: string | Buffer): Run {
-  const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', env, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+// every child of this file runs on one CPU thread
+const oneThread = { OFFRAMP_CPU_THREADS: '1' };
+const env = { ...cliEnv, ...oneThread };
+const offramp = (args: string[], input?: string | Buffer): Run => offrampAnyThreads(args, input, oneThread);
 
 function expectExit(r: Run, code: number, message: RegExp, what: string): void {
   assert.equal(r.code, code, `${what}: exit ${r.code}\n${r.stderr}`);
   assert.match(r.stderr, message, what);
 }
-
-const toConll = (sentences: readonly Sentence[]): string =>
-  sentences.map((s) => `${s.words.map((w, i) => `${w} ${s.labels[i]}`).join('\n')}\n\n`).join('');
 
 let dir = '';
 let trainFile = '';
@@ -99,7 +88,7 @@ async function trainInterrupted(args: string[], until: RegExp): Promise<Run> {
   });
   child.kill('SIGINT');
   const [code] = await exited;
-  return { code, stdout, stderr };
+  return { args: ['train', ...args], code, stdout, stderr };
 }
 
 test('Ctrl-C during training saves nothing half-written and names the last good checkpoint; --resume continues; other settings are refused', async () => {
