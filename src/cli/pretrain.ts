@@ -1,6 +1,7 @@
 // offramp pretrain: BERT masked-language-model pretraining on raw text and the words of labelled
 // files; saves a Hugging Face BERT directory that `offramp train --init-hf` starts from.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { RunLock } from '../io/runlock.js';
 import { join } from 'node:path';
 import { planBatches } from '../data/batcher.js';
 import { maskBatch, maskVocab, type MaskingOptions, type MaskVocab, type MlmBatch } from '../data/mlm.js';
@@ -152,6 +153,9 @@ async function run(argv: string[]): Promise<void> {
   if (vs.resume !== true && existsSync(join(out, 'trainer_state.json'))) {
     throw new Error(`${out} already holds a pretraining run: continue it with --resume, or choose another --out`);
   }
+  mkdirSync(out, { recursive: true });
+  const lock = RunLock.acquire(out); // one writer per directory; a crashed run's lock is stale
+  process.once('exit', () => lock.release());
 
   await startBackend();
   const vocab = readVocabFile(vocabFile);

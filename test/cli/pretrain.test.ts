@@ -3,13 +3,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHfBert } from '../../src/io/hf.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/random.js';
-import { resolveCheckpoint } from '../../src/io/rundir.js';
+import { resolveCheckpoint, RunLock } from '../../src/io/rundir.js';
 import { cli, cliEnv, offramp, ok } from '../helpers/cli.js';
 
 const letters = 'abcdefghijklmnopqrst'.split('');
@@ -138,4 +138,18 @@ test('pretrain: bad flags exit 2 with the flag named', () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--steps or --epochs/);
   assert.equal(offramp(['pretrain', '--vocab', vocab, '--out', join(dir, 'x')]).code, 2);
+});
+
+test('pretrain: a directory another live process is writing is refused, and the lock is gone after a run', () => {
+  const out = join(dir, 'locked');
+  const lock = RunLock.acquire((mkdirSync(out, { recursive: true }), out)); // this test process holds it
+  try {
+    const r = offramp(['pretrain', text, '--vocab', vocab, ...tiny, '--steps', '2', '--out', out]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /another offramp process \(pid \d+/);
+  } finally {
+    lock.release();
+  }
+  ok(offramp(['pretrain', text, '--vocab', vocab, ...tiny, '--steps', '2', '--out', out]));
+  assert.ok(!existsSync(join(out, '.lock')), 'the finished run released its lock');
 });
