@@ -20,8 +20,9 @@ text=(text/train-sets-en.txt text/en.txt)
 # 2. MLM pretraining: 1500 steps of 1024 pieces (half an epoch of the 3M pieces), lr 1e-3
 pretrain() { # DIR SHAPE...
   local dir=$1; shift
-  if [ -f "$dir/trainer_state.json" ] && grep -q '"complete": *true' "$dir/trainer_state.json"; then return; fi
-  local resume=(); [ -f "$dir/trainer_state.json" ] && resume=(--resume)
+  local state="$dir/trainer_state.json"
+  if [ -f "$state" ] && node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.exit(s.step >= s.options.steps ? 0 : 1)' "$state"; then return; fi
+  local resume=(); [ -f "$state" ] && resume=(--resume)
   offramp pretrain --vocab runs/en/vocab16k.txt --case cased "$@" --steps 1500 --lr 1e-3 --batch-pieces 1024 --seq-len 128 \
     --eval-every 250 --save-every 250 --out "$dir" "${resume[@]}" "${text[@]}"
 }
@@ -31,5 +32,13 @@ pretrain runs/en/bert3 --layers 3 --hidden 128 --heads 2
 # 3. the reproduction from the pretrained encoder (static baselines: evenly spaced layers of it),
 #    and the same recipe's 3-layer model pretrained as such
 reproduce() { node dist/experiments/reproduce.js "$@" --seed "$seed" --lr 1e-3; }
-reproduce conll --init runs/en/bert12 --tag pretrained --epochs 4 --stage2-epochs 1 --calib-dev 400
+# (the measured run used two lanes at once, one matmul thread each: the first and second commands
+#  side by side, then the rest)
+export OFFRAMP_CPU_THREADS=1
+reproduce conll --init runs/en/bert12 --tag pretrained --epochs 4 --stage2-epochs 1 --calib-dev 400 --parts stage1,stage2,curve
+reproduce conll --init runs/en/bert12 --tag pretrained --epochs 4 --stage2-epochs 1 --calib-dev 400 --parts static --static 3,4,6
 reproduce conll --init runs/en/bert3 --tag pretrained3 --epochs 4 --parts static --static 3
+reproduce ark --init runs/en/bert12 --tag pretrained --epochs 6 --stage2-epochs 1 --calib-dev 327 --parts stage1,stage2,curve,static
+reproduce twitter --init runs/en/bert12 --tag pretrained --epochs 4 --stage2-epochs 1 --calib-dev 400 --parts stage1,stage2,curve,static
+reproduce ewt --init runs/en/bert12 --tag pretrained --epochs 3 --calib-dev 400 --parts stage1,static --static 3
+node dist/experiments/report.js
