@@ -11,10 +11,23 @@ import { setFlagsFromString } from 'node:v8';
 import { relaxedSimdValidates } from './wasm-kernels.js';
 
 let decided: boolean | null = null;
+let available: boolean | null = null;
 
 /** Whether the CPU backend's wasm kernels use relaxed-SIMD FMA (decided once, on first call). */
 export function cpuFma(): boolean {
   return (decided ??= decide(process.env.OFFRAMP_CPU_FMA));
+}
+
+/** Whether this runtime can compile the FMA variant, setting V8's flag first where that is needed. */
+export function relaxedSimdAvailable(): boolean {
+  if (available === null) {
+    available = relaxedSimdValidates();
+    if (!available) {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      available = relaxedSimdValidates();
+    }
+  }
+  return available;
 }
 
 function decide(env: string | undefined): boolean {
@@ -22,11 +35,7 @@ function decide(env: string | undefined): boolean {
     throw new Error(`OFFRAMP_CPU_FMA: expected 0 or 1, got ${JSON.stringify(env)}`);
   }
   if (env === '0') return false;
-  let ok = relaxedSimdValidates();
-  if (!ok) {
-    setFlagsFromString('--experimental-wasm-relaxed-simd');
-    ok = relaxedSimdValidates();
-  }
+  const ok = relaxedSimdAvailable();
   if (!ok && env === '1') throw new Error(`OFFRAMP_CPU_FMA=1: this runtime (Node ${process.version}) cannot run relaxed-SIMD f32x4.relaxed_madd`);
   return ok;
 }
