@@ -29,7 +29,7 @@ function child(script: string, args: string[], fma: string): Record<string, unkn
 
 export const fmaSection: Section = {
   name: 'cpu: FMA vs mul+add',
-  note: 'The same kernels compiled with f32x4.relaxed_madd (FMA) and with f32x4 mul then add, each in its own process, interleaved over rounds; medians over every run of every round. matmul: GFLOP/s = 2·M·K·N / median time at the matmul section\'s shapes, on the pool (OFFRAMP_CPU_THREADS); encoder layer and training step as in the model sections. `FMA ÷ mul+add` is the speed ratio (above 1: FMA faster). Peak probe: one ~100k-iteration run per process.',
+  note: 'The same kernels compiled with f32x4.relaxed_madd (FMA) and with f32x4 mul then add, each in its own process, interleaved over rounds; medians over every run of every round. matmul: GFLOP/s = 2·M·K·N / median time at the matmul section\'s shapes, on the pool (OFFRAMP_CPU_THREADS); encoder layer and training step as in the model sections. `FMA ÷ mul+add` is the speed ratio (above 1: FMA faster). Peak probe: the best of 5 runs per process (on the pool\'s threads), median over processes.',
   async run(ctx: BenchContext): Promise<Row[]> {
     const rounds = ctx.quick ? 2 : 5;
     const runs = ctx.quick ? 3 : 5;
