@@ -1,12 +1,12 @@
 // The CPU backend's two kernel variants side by side: relaxed-SIMD FMA and mul+add (OFFRAMP_CPU_FMA,
 // src/backend/cpu/fma.ts). The variant is fixed per process, so every measurement is a child process
-// (matmul-child.ts, model-child.ts), run interleaved (FMA, mul+add, FMA, …) so load changes on a shared
+// (kernels-child.ts, model-child.ts), run interleaved (FMA, mul+add, FMA, …) so load changes on a shared
 // machine hit both alike. Rows give medians over all runs of all rounds.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, Row, Section } from './run.js';
 
-const matmulChild = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
+const kernelsChild = fileURLToPath(new URL('./kernels-child.js', import.meta.url));
 const modelChild = fileURLToPath(new URL('./model-child.js', import.meta.url));
 
 const paths = [['FMA', '1'], ['mul+add', '0']] as const;
@@ -29,7 +29,7 @@ function child(script: string, args: string[], fma: string): Record<string, unkn
 
 export const fmaSection: Section = {
   name: 'cpu: FMA vs mul+add',
-  note: 'The same kernels compiled with f32x4.relaxed_madd (FMA) and with f32x4 mul then add, each in its own process, interleaved over rounds; medians over every run of every round. matmul: GFLOP/s = 2·M·K·N / median time at the matmul section\'s shapes, on the pool (OFFRAMP_CPU_THREADS); encoder layer and training step as in the model sections. `FMA ÷ mul+add` is the speed ratio (above 1: FMA faster). Peak probe: the best of 5 runs per process (on the pool\'s threads), median over processes.',
+  note: 'The same kernels compiled with f32x4.relaxed_madd (FMA) and with f32x4 mul then add, each in its own process, interleaved over rounds; medians over every run of every round. matmul: GFLOP/s = 2·M·K·N / median time at the matmul section\'s shapes, on the pool (OFFRAMP_CPU_THREADS); row kernels (GELU, geluGrad, layerNorm forward + backward) through the backend at the model\'s shapes, ms per call; encoder layer and training step as in the model sections. `FMA ÷ mul+add` is the speed ratio (above 1: FMA faster). Peak probe: the best of 5 runs per process (on the pool\'s threads), median over processes.',
   async run(ctx: BenchContext): Promise<Row[]> {
     const rounds = ctx.quick ? 2 : 5;
     const runs = ctx.quick ? 3 : 5;
@@ -44,14 +44,14 @@ export const fmaSection: Section = {
     };
     for (let r = 0; r < rounds; r++) {
       for (const [path, env] of paths) {
-        const mm = child(matmulChild, [String(runs)], env);
+        const mm = child(kernelsChild, [String(runs)], env);
         if (typeof mm === 'string') notes.set(path, mm);
         else {
           notes.set(path, String(mm.description));
           add('peak probe', path, [1 / (mm.peak as number)]); // as time per flop, so the median and ratio read alike
-          for (const [shape, ms] of Object.entries(mm.ms as Record<string, number[]>)) {
-            add(`matmul ${shape}`, path, ms);
-            flopsOf.set(`matmul ${shape}`, 2 * shape.split('×').map(Number).reduce((p, d) => p * d, 1));
+          for (const [c, ms] of Object.entries(mm.ms as Record<string, number[]>)) {
+            add(c, path, ms);
+            if (c.startsWith('matmul ')) flopsOf.set(c, 2 * c.slice(7).split('×').map(Number).reduce((p, d) => p * d, 1));
           }
         }
         for (const workload of ['encoder', 'train'] as const) {

@@ -265,8 +265,8 @@ export function kernelModule(fma: boolean, mr = MR, nr = NR, unroll = UNROLL): W
       ...Object.entries(unaryTable as Record<string, UnaryEntry>).flatMap(([op, e]) => (e.wasm ? [{ name: `un_${op}`, fn: unaryFn(e.wasm, fma) }] : [])),
       { name: 'softmaxRows', fn: softmaxFn() },
       { name: 'adamw', fn: adamwFn() },
-      { name: 'layerNorm', fn: layerNormFn(fma) },
-      { name: 'layerNormBackward', fn: layerNormBackwardFn(fma) },
+      { name: 'layerNorm', fn: layerNormFn() },
+      { name: 'layerNormBackward', fn: layerNormBackwardFn() },
     ],
   });
   const mod = new WA.Module(bytes);

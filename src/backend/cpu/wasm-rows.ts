@@ -181,10 +181,12 @@ export function adamwFn(): Fn {
 
 /**
  * layerNorm(x, gamma, beta, y, mean, rstd, rows, h, eps), h a multiple of 4: two passes per row
- * (mean, then mean squared deviation), summed in f32x4 lanes.
+ * (mean, then mean squared deviation), summed in f32x4 lanes. mul+add in both kernel variants: with
+ * relaxed_madd the sums' loop-carried chain gets the FMA's longer latency, and both layerNorm kernels
+ * measured 0.86× (bench/kernels-child.ts).
  */
-export function layerNormFn(fma: boolean): Fn {
-  const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, F32], [], fma);
+export function layerNormFn(): Fn {
+  const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, F32]);
   const [x, gamma, beta, y, mean, rstd, rows, h, eps] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const r = f.local(I32);
   const c = f.local(I32);
@@ -212,7 +214,7 @@ export function layerNormFn(fma: boolean): Fn {
     f.get(mean).get(s).f32Store();
     f.vzero().set(acc);
     f.forRange(c, () => f.i32(0), () => f.get(hb), 16, () => {
-      f.get(x).get(c).add().vload().get(mu).vsub().tee(d).get(d).vmuladd(() => f.get(acc)).set(acc);
+      f.get(x).get(c).add().vload().get(mu).vsub().tee(d).get(d).vmul().get(acc).vadd().set(acc);
     });
     f.f32(1);
     hsum(f, acc);
@@ -220,7 +222,7 @@ export function layerNormFn(fma: boolean): Fn {
     f.get(rstd).get(s).f32Store();
     f.forRange(c, () => f.i32(0), () => f.get(hb), 16, () => {
       f.get(y).get(c).add();
-      f.get(x).get(c).add().vload().get(mu).vsub().get(rs).vmul().get(gamma).get(c).add().vload().vmuladd(() => f.get(beta).get(c).add().vload());
+      f.get(x).get(c).add().vload().get(mu).vsub().get(rs).vmul().get(gamma).get(c).add().vload().vmul().get(beta).get(c).add().vload().vadd();
       f.vstore();
     });
     f.incBy(x, hb).incBy(y, hb).inc(mean, 4).inc(rstd, 4);
@@ -232,8 +234,8 @@ export function layerNormFn(fma: boolean): Fn {
  * layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, h), h a multiple of 4;
  * dgamma and dbeta (f32, zeroed by the caller) accumulate over rows.
  */
-export function layerNormBackwardFn(fma: boolean): Fn {
-  const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], [], fma);
+export function layerNormBackwardFn(): Fn {
+  const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const r = f.local(I32);
   const c = f.local(I32);
@@ -258,8 +260,8 @@ export function layerNormBackwardFn(fma: boolean): Fn {
       f.get(dy).get(c).add().vload().set(dyv);
       f.get(dyv).get(gamma).get(c).add().vload().vmul().set(g);
       f.get(mg).get(g).vadd().set(mg);
-      f.get(g).get(xh).vmuladd(() => f.get(mgx)).set(mgx);
-      f.get(dgamma).get(c).add().get(dyv).get(xh).vmuladd(() => f.get(dgamma).get(c).add().vload()).vstore();
+      f.get(mgx).get(g).get(xh).vmul().vadd().set(mgx);
+      f.get(dgamma).get(c).add().get(dgamma).get(c).add().vload().get(dyv).get(xh).vmul().vadd().vstore();
       f.get(dbeta).get(c).add().get(dbeta).get(c).add().vload().get(dyv).vadd().vstore();
     });
     hsum(f, mg);
