@@ -1,6 +1,6 @@
 // The CPU kernels that have an FMA variant, on the variant chosen by OFFRAMP_CPU_FMA, in their own
 // process (the variant is fixed at start-up): the fast f32 matmul at the bench's shapes, and GELU,
-// geluGrad and layerNorm forward + backward through the backend at the model's shapes. Prints one
+// geluGrad, layerNorm forward + backward and attention forward (softmax) through the backend at the model's shapes. Prints one
 // JSON line: { description, peak: GFLOP/s (best of 5), ms: { "matmul M×K×N" | "<row kernel>": [...] } }.
 //   node dist/bench/kernels-child.js <runs per case>
 import type { MatmulArgs } from '../src/backend/backend.js';
@@ -37,6 +37,17 @@ const beta = be.fromArray(rand(H, 4));
 const ln = be.fused.layerNorm!;
 ms[`gelu [${T}, ${F}]`] = time(() => be.free(be.unary('gelu', x, 0)));
 ms[`geluGrad [${T}, ${F}]`] = time(() => be.free(be.unary('geluGrad', x, 0)));
+// attention forward (its softmax rows use exp): 8 segments of 64 tokens, 4 heads
+const segs = be.fromArray(Int32Array.from({ length: 8 * 5 }, (_, i) => {
+  const sg = Math.floor(i / 5);
+  return [sg * 64, sg * 64 + 64, sg * 64, sg * 64 + 64, sg * 4 * 64 * 64][i % 5]!;
+}));
+const attnArgs = { m: T, n: T, hidden: H, heads: 4, segments: 8, probsSize: 8 * 4 * 64 * 64, scale: 1 / 8 };
+ms['attention forward (8 × 64 tokens, 4 heads)'] = time(() => {
+  const r = be.fused.attention!.forward(h, h, h, segs, attnArgs)!;
+  be.free(r.out);
+  be.free(r.probs);
+});
 ms[`layerNorm forward + backward [${T}, ${H}]`] = time(() => {
   const f = ln.forward(h, gamma, beta, T, H, 1e-12)!;
   const b = ln.backward(h, h, gamma, f.mean, f.rstd, T, H);

@@ -263,7 +263,7 @@ export function kernelModule(fma: boolean, mr = MR, nr = NR, unroll = UNROLL): W
       // appended after the matmul functions, whose indices `call` uses
       ...Object.entries(binaryTable).map(([op, e]) => ({ name: `bin_${op}`, fn: binaryFn(e.wasm) })),
       ...Object.entries(unaryTable as Record<string, UnaryEntry>).flatMap(([op, e]) => (e.wasm ? [{ name: `un_${op}`, fn: unaryFn(e.wasm, fma) }] : [])),
-      { name: 'softmaxRows', fn: softmaxFn() },
+      { name: 'softmaxRows', fn: softmaxFn(fma) },
       { name: 'adamw', fn: adamwFn() },
       { name: 'layerNorm', fn: layerNormFn() },
       { name: 'layerNormBackward', fn: layerNormBackwardFn() },

@@ -93,10 +93,10 @@ function hsum(f: Fn, v: number): void {
 
 /**
  * softmaxRows(x, rows, n, scale): in place, each row of n (a multiple of 4) f32s becomes
- * softmax(scale·row) (max subtracted first).
+ * softmax(scale·row) (max subtracted first); with `fma`, exp's polynomial uses relaxed_madd.
  */
-export function softmaxFn(): Fn {
-  const f = new Fn([I32, I32, I32, F32]);
+export function softmaxFn(fma: boolean): Fn {
+  const f = new Fn([I32, I32, I32, F32], [], fma);
   const [x, rows, n, scale] = [0, 1, 2, 3];
   const r = f.local(I32);
   const j = f.local(I32);
