@@ -6,6 +6,7 @@ import type { MatmulArgs, Storage } from '../src/backend/backend.js';
 import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { fastMatmulOptions, fastMatmulReady, matmulFast, peakLoop } from '../src/backend/cpu/matmul-fast.js';
 import { matmulRef } from '../src/backend/cpu/reference/matmul.js';
+import { cpuFma } from '../src/backend/cpu/fma.js';
 import type { BenchContext, Row, Section } from './run.js';
 
 /** Median latency (ms) of `fn` via tinybench; `budgetMs` bounds the time spent. */
@@ -18,7 +19,7 @@ export function medianMs(fn: () => void, budgetMs: number, minIters = 5): number
   return r.latency.p50;
 }
 
-function rand(n: number, seed: number): Float32Array {
+export function rand(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
@@ -36,7 +37,7 @@ export function probeGflops(threads: number, quick: boolean): number {
   return flops / ms / 1e6;
 }
 
-const shapes: [number, number, number][] = [
+export const matmulShapes: [number, number, number][] = [
   [128, 768, 768],
   [128, 768, 3072],
   [512, 256, 1024],
@@ -45,15 +46,16 @@ const shapes: [number, number, number][] = [
 
 const matmulSection: Section = {
   name: 'cpu: matmul f32',
-  note: 'GFLOP/s = 2·M·K·N / median time (tinybench). `of peak` = fraction of the wasm SIMD mul+add probe on all threads, measured in the same run, before each shape.',
+  note: 'GFLOP/s = 2·M·K·N / median time (tinybench). `of peak` = fraction of the wasm SIMD probe (mul+add, or relaxed_madd on the FMA path) on all threads, measured in the same run, before each shape.',
   async run(ctx: BenchContext): Promise<Row[]> {
     const threads = await fastMatmulReady();
     const rows: Row[] = [];
+    const probe = `wasm f32x4 ${cpuFma() ? 'relaxed_madd' : 'mul+add'}`;
     const p1 = probeGflops(1, ctx.quick);
-    rows.push({ case: 'peak probe, 1 thread', impl: 'wasm f32x4 mul+add', 'GFLOP/s': p1 });
-    for (const [m, k, n] of shapes) {
+    rows.push({ case: 'peak probe, 1 thread', impl: probe, 'GFLOP/s': p1 });
+    for (const [m, k, n] of matmulShapes) {
       const peak = probeGflops(threads, ctx.quick);
-      rows.push({ case: `peak probe, ${threads} threads`, impl: 'wasm f32x4 mul+add', 'GFLOP/s': peak });
+      rows.push({ case: `peak probe, ${threads} threads`, impl: probe, 'GFLOP/s': peak });
       const a = rand(m * k, 1);
       const b = rand(k * n, 2);
       const args: MatmulArgs = { batch: 1, m, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpuSections } from './cpu.js';
 import { earlyExitSection } from './earlyexit.js';
+import { fmaSection } from './fma.js';
 import { fusedSection } from './fused.js';
 import { gpujsSection } from './gpujs.js';
 import { modelSections } from './model.js';
@@ -28,6 +29,7 @@ export interface Section {
 
 export const sections: Section[] = [
   ...cpuSections,
+  fmaSection,
   fusedSection,
   gpujsSection,
   ...modelSections,

@@ -9,6 +9,7 @@ import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import { fastMatmulOptions, fastMatmulReady, matmulFast, peakLoop } from '../../src/backend/cpu/matmul-fast.js';
 import { KC, MC } from '../../src/backend/cpu/gemm.js';
 import { kernelModule } from '../../src/backend/cpu/wasm-kernels.js';
+import { cpuFma } from '../../src/backend/cpu/fma.js';
 import { wasmHeap } from '../../src/backend/cpu/heap.js';
 import { matmulRef } from '../../src/backend/cpu/reference/matmul.js';
 
@@ -52,7 +53,8 @@ function inputs(p: MatmulArgs, seed: number): [Float32Array, Float32Array] {
 }
 
 test('the generated wasm module validates and the pool starts', async () => {
-  assert.ok(kernelModule());
+  assert.ok(kernelModule(false));
+  assert.ok(kernelModule(cpuFma()));
   const threads = await fastMatmulReady();
   assert.equal(threads, fastMatmulOptions.threads);
   assert.ok(peakLoop(10) > 0);

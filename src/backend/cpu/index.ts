@@ -14,6 +14,7 @@ import { gatherRowsRef, scatterAddRowsRef, scatterRowsRef } from './reference/ga
 import { adamwRef } from './reference/adamw.js';
 import { fastMatmulOptions, matmulFast } from './matmul-fast.js';
 import { wasmHeap } from './heap.js';
+import { cpuFma } from './fma.js';
 import { attentionBackwardFast, attentionFast } from './attention-fast.js';
 import { adamwFast, binaryFast, layerNormBackwardFast, layerNormFast, unaryFast } from './rows-fast.js';
 
@@ -101,7 +102,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   return {
     name: 'cpu',
     description: fast
-      ? `f32 storage on a shared wasm heap; f32 matmul: wasm SIMD, ${fastMatmulOptions.threads} thread${fastMatmulOptions.threads === 1 ? '' : 's'}; f32 elementwise, GELU, layerNorm, softmax, AdamW: wasm SIMD`
+      ? `f32 storage on a shared wasm heap; f32 matmul: wasm SIMD (${cpuFma() ? 'FMA' : 'mul+add'}), ${fastMatmulOptions.threads} thread${fastMatmulOptions.threads === 1 ? '' : 's'}; f32 elementwise, GELU, layerNorm, softmax, AdamW: wasm SIMD`
       : 'plain typed-array loops, 1 thread',
     fromArray: (data) => {
       if (!heap || !(data instanceof Float32Array)) return wrap(data);

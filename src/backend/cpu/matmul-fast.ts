@@ -10,6 +10,7 @@ import type { MatmulArgs } from '../backend.js';
 import { C, MAX_TASKS, runTasks, scratchBytes } from './gemm.js';
 import { NR, PEAK_FLOPS_PER_ITER, instantiate, kernelModule, type MatmulExports } from './wasm-kernels.js';
 import { wasmHeap, type WasmHeap } from './heap.js';
+import { cpuFma } from './fma.js';
 
 export interface FastMatmulOptions {
   /** threads in all, the caller included (default: env OFFRAMP_CPU_THREADS, else available cores, at most 8) */
@@ -45,7 +46,7 @@ function init(): State {
   if (state) return state;
   const heap = wasmHeap();
   const memory = heap.memory;
-  const module = kernelModule();
+  const module = kernelModule(cpuFma());
   const ctrl = new Int32Array(new SharedArrayBuffer(C.SIZE * 4));
   const workers: Worker[] = [];
   for (let t = 1; t < fastMatmulOptions.threads; t++) {

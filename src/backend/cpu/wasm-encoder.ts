@@ -1,7 +1,8 @@
 // A tiny WebAssembly binary encoder: just enough to emit the CPU backend's SIMD kernels from
 // TypeScript without a wat toolchain. One module imports one (shared) memory and exports functions;
 // function bodies are written with `Fn`, a byte emitter with named helpers for the opcodes we use.
-// Opcode numbers follow the WebAssembly core spec (2.0) and the fixed-width SIMD proposal.
+// Opcode numbers follow the WebAssembly core spec (2.0), the fixed-width SIMD proposal and, for
+// f32x4.relaxed_madd, the relaxed-SIMD proposal (Wasm 3.0).
 
 export const I32 = 0x7f;
 export const F32 = 0x7d;
@@ -48,13 +49,18 @@ export const Simd = {
   f64x2Splat: 0x14, load64Zero: 0x5d, store64Lane: 0x5b, f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f,
   f64x2Sqrt: 0xef, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Div: 0xf3,
   i32x4Shl: 0xab, i32x4Add: 0xae, i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
+  /** relaxed SIMD: a·b + c, fused or as mul then add (the engine's choice) */
+  f32x4RelaxedMadd: 0x105,
 } as const;
 
-/** One function body under construction. Locals are numbered after the parameters. */
+/**
+ * One function body under construction. Locals are numbered after the parameters. With `fma`,
+ * `vmuladd` emits f32x4.relaxed_madd (the module then needs relaxed SIMD), else mul then add.
+ */
 export class Fn {
   readonly code: number[] = [];
   private readonly locals: ValType[] = [];
-  constructor(readonly params: readonly ValType[], readonly results: readonly ValType[] = []) {}
+  constructor(readonly params: readonly ValType[], readonly results: readonly ValType[] = [], readonly fma = false) {}
 
   local(t: ValType): number {
     this.locals.push(t);
@@ -124,6 +130,16 @@ export class Fn {
   vsplat(): this { return this.simd(Simd.f32x4Splat); }
   vadd(): this { return this.simd(Simd.f32x4Add); }
   vmul(): this { return this.simd(Simd.f32x4Mul); }
+  /** stack [a, b] → a·b + c, `c` an emitter of one f32x4: one relaxed_madd with `fma`, else mul, add */
+  vmuladd(c: () => void): this {
+    if (this.fma) {
+      c();
+      return this.simd(Simd.f32x4RelaxedMadd);
+    }
+    this.vmul();
+    c();
+    return this.vadd();
+  }
   // structured control flow (blocks produce no value)
   block(body: () => void): this { this.raw(0x02, 0x40); body(); return this.raw(0x0b); }
   loop(body: () => void): this { this.raw(0x03, 0x40); body(); return this.raw(0x0b); }

@@ -7,6 +7,8 @@
 //   kernel(a, b, c, ldc, kc, first): the MR×NR micro-kernel, C[0:MR, 0:NR] (=|+=) Σ_p a[p,:]ᵀ b[p,:].
 //   gemm(a, aPanel, b, bPanel, c, ldc, m, n, kc, first): all MR×NR tiles of an m×n block; tiles that
 //     cross the edge of C go through a scratch tile so C needs no padding.
+// Each module comes in two variants: `fma` (every a·b + c of the kernels one f32x4.relaxed_madd, which
+// needs relaxed SIMD; fma.ts decides whether the runtime has it) and mul+add.
 import { encodeModule, F32, Fn, I32, Simd, V128 } from './wasm-encoder.js';
 import { WA, type WasmMemory, type WasmModule } from './wasm-api.js';
 import { adamwFn, binaryFn, layerNormBackwardFn, layerNormFn, softmaxFn, unaryFn } from './wasm-rows.js';
@@ -19,8 +21,8 @@ const UNROLL = 1;
 /** bytes of scratch the gemm function uses for edge tiles (at its `scratch` argument) */
 export const EDGE_TILE_BYTES = MR * NR * 4;
 
-function microKernel(mr: number, nr: number, unroll: number): Fn {
-  const f = new Fn([I32, I32, I32, I32, I32, I32]);
+function microKernel(mr: number, nr: number, unroll: number, fma: boolean): Fn {
+  const f = new Fn([I32, I32, I32, I32, I32, I32], [], fma);
   const [a, b, c, ldc, kc, first] = [0, 1, 2, 3, 4, 5];
   const nv = nr / 4;
   const acc: number[] = [];
@@ -47,7 +49,7 @@ function microKernel(mr: number, nr: number, unroll: number): Fn {
       f.get(a).vsplatLoad(u * mr * 4 + 4 * i).set(av);
       for (let v = 0; v < nv; v++) {
         const r = acc[i * nv + v]!;
-        f.get(r).get(av).get(bv[v]!).vmul().vadd().set(r);
+        f.get(av).get(bv[v]!).vmuladd(() => f.get(r)).set(r);
       }
     }
   };
@@ -197,12 +199,12 @@ function gemm(MR: number, NR: number): Fn {
   return f;
 }
 
-/** peak(iters): PEAK_CHAINS independent chains acc = acc·y + x of f32x4 mul then add. Both ops depend
- * on acc, so V8 cannot hoist the product out of the loop; 12 chains cover the mul→add latency.
- * Unrolled 4×. Returns a lane so the work is live. */
+/** peak(iters): PEAK_CHAINS independent chains acc = acc·y + x of f32x4 mul then add (one relaxed_madd
+ * in the fma variant). Both depend on acc, so V8 cannot hoist the product out of the loop; 12 chains
+ * cover the latency. Unrolled 4×. Returns a lane so the work is live. */
 const PEAK_CHAINS = 12;
-function peak(): Fn {
-  const f = new Fn([I32], [F32]);
+function peak(fma: boolean): Fn {
+  const f = new Fn([I32], [F32], fma);
   const n = 0;
   const acc: number[] = [];
   for (let i = 0; i < PEAK_CHAINS; i++) acc.push(f.local(V128));
@@ -214,7 +216,7 @@ function peak(): Fn {
   f.block(() => f.loop(() => {
     f.get(n).eqz().brIf(1);
     for (let u = 0; u < 4; u++) {
-      for (let i = 0; i < PEAK_CHAINS; i++) f.get(acc[i]!).get(y).vmul().get(x).vadd().set(acc[i]!);
+      for (let i = 0; i < PEAK_CHAINS; i++) f.get(acc[i]!).get(y).vmuladd(() => f.get(x)).set(acc[i]!);
     }
     f.inc(n, -1).br(0);
   }));
@@ -223,7 +225,7 @@ function peak(): Fn {
   f.simd(Simd.f32x4ExtractLane).raw(0);
   return f;
 }
-/** flops per peak() iteration: 4 unrolled × chains × 4 lanes × 2 (a mul and an add) */
+/** flops per peak() iteration: 4 unrolled × chains × 4 lanes × 2 (a multiply and an add) */
 export const PEAK_FLOPS_PER_ITER = 4 * PEAK_CHAINS * 4 * 2;
 
 export interface MatmulExports {
@@ -243,35 +245,43 @@ export interface MatmulExports {
 
 export const MEMORY_MAX_PAGES = 65536; // 4 GiB (addresses past 2^31 are negative as i32 and wrap back)
 
-let cached: WasmModule | null = null;
-export function kernelModule(mr = MR, nr = NR, unroll = UNROLL): WasmModule {
-  if (!cached || mr !== MR || nr !== NR || unroll !== UNROLL) {
-    const bytes = encodeModule({
-      memory: { initial: 1, maximum: MEMORY_MAX_PAGES, shared: true },
-      funcs: [
-        { name: 'kernel', fn: microKernel(mr, nr, unroll) },
-        { name: 'pack', fn: pack() },
-        { name: 'copyTile', fn: copyTile() },
-        { name: 'zero', fn: zero() },
-        { name: 'gemm', fn: gemm(mr, nr) },
-        { name: 'peak', fn: peak() },
-        // appended after the matmul functions, whose indices `call` uses
-        ...Object.entries(binaryTable).map(([op, e]) => ({ name: `bin_${op}`, fn: binaryFn(e.wasm) })),
-        ...Object.entries(unaryTable as Record<string, UnaryEntry>).flatMap(([op, e]) => (e.wasm ? [{ name: `un_${op}`, fn: unaryFn(e.wasm) }] : [])),
-        { name: 'softmaxRows', fn: softmaxFn() },
-        { name: 'adamw', fn: adamwFn() },
-        { name: 'layerNorm', fn: layerNormFn() },
-        { name: 'layerNormBackward', fn: layerNormBackwardFn() },
-      ],
-    });
-    const mod = new WA.Module(bytes);
-    if (mr !== MR || nr !== NR || unroll !== UNROLL) return mod;
-    cached = mod;
-  }
-  return cached;
+const cached = new Map<boolean, WasmModule>();
+/** The compiled kernel module, mul+add or fma variant (cached per variant at the default tile). */
+export function kernelModule(fma: boolean, mr = MR, nr = NR, unroll = UNROLL): WasmModule {
+  const standard = mr === MR && nr === NR && unroll === UNROLL;
+  const hit = standard ? cached.get(fma) : undefined;
+  if (hit) return hit;
+  const bytes = encodeModule({
+    memory: { initial: 1, maximum: MEMORY_MAX_PAGES, shared: true },
+    funcs: [
+      { name: 'kernel', fn: microKernel(mr, nr, unroll, fma) },
+      { name: 'pack', fn: pack() },
+      { name: 'copyTile', fn: copyTile() },
+      { name: 'zero', fn: zero() },
+      { name: 'gemm', fn: gemm(mr, nr) },
+      { name: 'peak', fn: peak(fma) },
+      // appended after the matmul functions, whose indices `call` uses
+      ...Object.entries(binaryTable).map(([op, e]) => ({ name: `bin_${op}`, fn: binaryFn(e.wasm) })),
+      ...Object.entries(unaryTable as Record<string, UnaryEntry>).flatMap(([op, e]) => (e.wasm ? [{ name: `un_${op}`, fn: unaryFn(e.wasm, fma) }] : [])),
+      { name: 'softmaxRows', fn: softmaxFn(fma) },
+      { name: 'adamw', fn: adamwFn() },
+      { name: 'layerNorm', fn: layerNormFn() },
+      { name: 'layerNormBackward', fn: layerNormBackwardFn() },
+    ],
+  });
+  const mod = new WA.Module(bytes);
+  if (standard) cached.set(fma, mod);
+  return mod;
 }
 
-export function instantiate(memory: WasmMemory, mod = kernelModule()): MatmulExports {
+/** Whether this runtime validates a module that uses f32x4.relaxed_madd (compiles nothing). */
+export function relaxedSimdValidates(): boolean {
+  const f = new Fn([], [V128], true);
+  f.vzero().vzero().vmuladd(() => f.vzero());
+  return WA.validate(encodeModule({ memory: { initial: 1, maximum: 1, shared: false }, funcs: [{ name: 'madd', fn: f }] }));
+}
+
+export function instantiate(memory: WasmMemory, mod: WasmModule): MatmulExports {
   return new WA.Instance(mod, { env: { memory } }).exports as unknown as MatmulExports;
 }
 

@@ -23,7 +23,7 @@ export function mathLocals(f: Fn): MathLocals {
 function horner(f: Fn, t: number, coeffs: readonly number[]): void {
   // coeffs highest degree first
   f.vconst(coeffs[0]!);
-  for (let i = 1; i < coeffs.length; i++) f.get(t).vmul().vconst(coeffs[i]!).vadd();
+  for (let i = 1; i < coeffs.length; i++) f.get(t).vmuladd(() => f.vconst(coeffs[i]!));
 }
 
 /**
@@ -38,7 +38,7 @@ export function emitExp(f: Fn, x: number, L: MathLocals): void {
   f.get(r).vconst(Math.LOG2E).vmul().simd(Simd.f32x4Nearest).set(nf);
   f.get(r).get(nf).vconst(0.693359375).vmul().vsub().get(nf).vconst(-2.12194440e-4).vmul().vsub().set(r);
   horner(f, r, [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]);
-  f.get(r).get(r).vmul().vmul().get(r).vadd().vconst(1).vadd();
+  f.get(r).get(r).vmul().vmuladd(() => f.get(r)).vconst(1).vadd();
   // 2^n: n + 127 + 1.5·2^23 holds n + 127 in its low mantissa bits (an exact f32 integer sum), and
   // shifting its bits left by 23 drops everything else (cheaper than i32x4.trunc_sat in V8)
   f.get(nf).vconst(12582912 + 127).vadd().i32(23).simd(Simd.i32x4Shl);
@@ -59,10 +59,10 @@ const ERF_SMALL = 0.7;
 export function emitErf(f: Fn, u: number, L: MathLocals): void {
   const { t2: z, t3: t, t4: big } = L;
   f.get(u).simd(Simd.f32x4Abs).set(z);
-  f.vconst(1).vconst(1).get(z).vconst(0.5).vmul().vadd().vdiv().set(t);
+  f.vconst(1).get(z).vconst(0.5).vmuladd(() => f.vconst(1)).vdiv().set(t);
   // big = 1 − t·exp(−z² − 1.26551223 + t·P(t)), sign of u
   horner(f, t, ERFC_NR);
-  f.get(t).vmul().vconst(-1.26551223).vadd().get(z).get(z).vmul().vsub().set(big);
+  f.get(t).vmuladd(() => f.vconst(-1.26551223)).get(z).get(z).vmul().vsub().set(big);
   f.get(t);
   emitExp(f, big, L);
   f.vmul().set(big);

@@ -60,8 +60,8 @@ export function binaryFn(op: BinaryVec): Fn {
 }
 
 /** unary(out, x, n) */
-export function unaryFn(op: UnaryVec): Fn {
-  const f = new Fn([I32, I32, I32]);
+export function unaryFn(op: UnaryVec, fma: boolean): Fn {
+  const f = new Fn([I32, I32, I32], [], fma);
   const [out, src, n] = [0, 1, 2];
   const j = f.local(I32);
   const nv = f.local(I32);
@@ -93,10 +93,10 @@ function hsum(f: Fn, v: number): void {
 
 /**
  * softmaxRows(x, rows, n, scale): in place, each row of n (a multiple of 4) f32s becomes
- * softmax(scale·row) (max subtracted first).
+ * softmax(scale·row) (max subtracted first); with `fma`, exp's polynomial uses relaxed_madd.
  */
-export function softmaxFn(): Fn {
-  const f = new Fn([I32, I32, I32, F32]);
+export function softmaxFn(fma: boolean): Fn {
+  const f = new Fn([I32, I32, I32, F32], [], fma);
   const [x, rows, n, scale] = [0, 1, 2, 3];
   const r = f.local(I32);
   const j = f.local(I32);
@@ -181,7 +181,9 @@ export function adamwFn(): Fn {
 
 /**
  * layerNorm(x, gamma, beta, y, mean, rstd, rows, h, eps), h a multiple of 4: two passes per row
- * (mean, then mean squared deviation), summed in f32x4 lanes.
+ * (mean, then mean squared deviation), summed in f32x4 lanes. mul+add in both kernel variants: with
+ * relaxed_madd the sums' loop-carried chain gets the FMA's longer latency, and both layerNorm kernels
+ * measured 0.86× (bench/kernels-child.ts).
  */
 export function layerNormFn(): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, F32]);
