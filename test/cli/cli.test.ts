@@ -11,7 +11,7 @@ import { makeSyntheticTask, type Sentence } from '../../src/data/index.js';
 import { resolveCheckpoint } from '../../src/io/rundir.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const commands = ['train', 'eval', 'curve', 'calibrate', 'tag', 'demo'];
+const commands = ['train', 'eval', 'curve', 'calibrate', 'tag', 'demo', 'serve'];
 
 interface Run {
   code: number | null;
