@@ -32,7 +32,7 @@ const pageState: PageState = {};
 (window as unknown as { offramp: PageState }).offramp = pageState;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const status = (text: string, state: 'loading' | 'running' | 'done' | 'error') => {
+const status = (text: string, state: 'idle' | 'loading' | 'running' | 'done' | 'error') => {
   const el = $('status');
   el.textContent = text;
   el.dataset.state = state;
@@ -46,9 +46,8 @@ function readView(models: readonly string[]): View {
   };
   const policy = q.get('policy') ?? 'tokee';
   if (!['full', 'static', 'sentee', 'tokee'].includes(policy)) throw new Error(`URL: policy=${policy} is not one of full, static, sentee, tokee`);
-  const model = q.get('model') ?? models[0];
-  if (model === undefined) throw new Error('the server offers no checkpoint (start it with offramp serve --model DIR)');
-  if (!models.includes(model)) throw new Error(`URL: model=${model} is not served (served: ${models.join(', ')})`);
+  const model = q.get('model') ?? models[0] ?? '';
+  if (model !== '' && !models.includes(model)) throw new Error(`URL: model=${model} is not served (served: ${models.join(', ') || 'none'})`);
   return {
     model,
     text: q.get('text') ?? 'John lives in New York',
@@ -92,6 +91,21 @@ async function loadCheckpoint(name: string): Promise<Checkpoint> {
     fetchOk(`${base}model.safetensors`).then(async (r) => new Uint8Array(await r.arrayBuffer())),
   ]);
   return checkpointFromContents({ configText, vocabText, labelsText, weights }, base);
+}
+
+/** A checkpoint from files the user chose or dropped (config.json, vocab.txt, labels.txt, model.safetensors). */
+async function checkpointFromFiles(files: FileList): Promise<Checkpoint> {
+  const byName = new Map([...files].map((f) => [f.name, f]));
+  const file = (name: string) => {
+    const f = byName.get(name);
+    if (!f) throw new Error(`dropped files: ${name} is missing (need config.json, vocab.txt, labels.txt, model.safetensors)`);
+    return f;
+  };
+  const [configText, vocabText, labelsText, weights] = await Promise.all([
+    file('config.json').text(), file('vocab.txt').text(), file('labels.txt').text(),
+    file('model.safetensors').arrayBuffer().then((b) => new Uint8Array(b)),
+  ]);
+  return checkpointFromContents({ configText, vocabText, labelsText, weights }, 'dropped files');
 }
 
 async function startBackend(): Promise<void> {
@@ -188,6 +202,8 @@ async function main(): Promise<void> {
   controls.text.value = view.text;
   let ck: Checkpoint | null = null;
   let loaded = '';
+  /** checkpoints from files, by their entry in the select (never in the URL: the files stay in the page) */
+  const local = new Map<string, Checkpoint>();
   let busy = false;
   let again = false;
   const run = async (): Promise<void> => {
@@ -202,11 +218,15 @@ async function main(): Promise<void> {
         threshold: Number(controls.threshold.value), window: Number(controls.window.value), layers: Number(controls.layers.value),
       };
       for (const k of ['threshold', 'window', 'layers'] as const) $(`${k}-out`).textContent = String(v[k]);
-      writeView(v);
+      if (!local.has(v.model)) writeView(v);
+      if (v.model === '') {
+        status('no checkpoint served (offramp serve --model DIR): choose or drop a checkpoint\'s files', 'idle');
+        return;
+      }
       if (loaded !== v.model) {
         status(`loading ${v.model}…`, 'loading');
-        ck?.model.dispose();
-        ck = await loadCheckpoint(v.model);
+        if (ck && !local.has(loaded)) ck.model.dispose();
+        ck = local.get(v.model) ?? (await loadCheckpoint(v.model));
         loaded = v.model;
         controls.layers.max = String(ck.model.layers);
       }
@@ -230,6 +250,25 @@ async function main(): Promise<void> {
     }
   };
   for (const el of [select, ...Object.values(controls)]) el.addEventListener('input', () => void run());
+  const addFiles = async (files: FileList): Promise<void> => {
+    try {
+      const name = `dropped ${local.size + 1}`;
+      local.set(name, await checkpointFromFiles(files));
+      select.add(new Option(name, name));
+      select.value = name;
+      await run();
+    } catch (err) {
+      pageState.error = (err as Error).message;
+      status(`error: ${(err as Error).message}`, 'error');
+    }
+  };
+  const input = $<HTMLInputElement>('files');
+  input.addEventListener('change', () => void (input.files && addFiles(input.files)));
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer?.files.length) void addFiles(e.dataTransfer.files);
+  });
   await run();
 }
 

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { resolveCheckpoint } from '../../src/io/rundir.js';
 import { pageServer } from '../../src/cli/serve.js';
 import { makeTinyCheckpoint, offramp } from './checkpoint.js';
 
@@ -46,7 +47,7 @@ describe('explorer in headless Chromium', { skip }, () => {
   let model = '';
   let browser: Browser | null = null;
   const servers: Server[] = [];
-  const base = { isolated: '', plain: '' };
+  const base = { isolated: '', plain: '', empty: '' };
   /** what went wrong on any page: console errors, page errors, failed requests, HTTP errors */
   const problems: string[] = [];
 
@@ -54,12 +55,15 @@ describe('explorer in headless Chromium', { skip }, () => {
     const { buildWeb } = (await import(new URL('../../../scripts/build-web.mjs', import.meta.url).href)) as { buildWeb(): Promise<string> };
     await buildWeb();
     model = makeTinyCheckpoint();
-    for (const isolate of [true, false]) {
-      const s = pageServer({ models: new Map([['demo', model]]), isolate });
+    const serve = async (name: keyof typeof base, models: Map<string, string>, isolate: boolean) => {
+      const s = pageServer({ models, isolate });
       await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
       servers.push(s);
-      base[isolate ? 'isolated' : 'plain'] = `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
-    }
+      base[name] = `http://127.0.0.1:${(s.address() as AddressInfo).port}/`;
+    };
+    await serve('isolated', new Map([['demo', model]]), true);
+    await serve('plain', new Map([['demo', model]]), false);
+    await serve('empty', new Map(), true);
     browser = await puppeteer.launch({ executablePath: chromium, args: flags, headless: true });
   });
 
@@ -69,7 +73,14 @@ describe('explorer in headless Chromium', { skip }, () => {
     if (model) rmSync(dirname(model), { recursive: true, force: true });
   });
 
+  /** A new page at `url` that reports its problems; waits until it has labelled (or failed). */
   async function open(url: string): Promise<{ page: Page; state: PageState }> {
+    const page = await watched(url);
+    await page.goto(url);
+    return { page, state: await settled(page) };
+  }
+
+  async function watched(url: string): Promise<Page> {
     const page = await browser!.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`${url}: console error: ${m.text()}`);
@@ -79,8 +90,7 @@ describe('explorer in headless Chromium', { skip }, () => {
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`${url}: HTTP ${r.status()} for ${r.url()}`);
     });
-    await page.goto(url);
-    return { page, state: await settled(page) };
+    return page;
   }
 
   async function settled(page: Page): Promise<PageState> {
@@ -142,6 +152,28 @@ describe('explorer in headless Chromium', { skip }, () => {
     }
     await page.close();
     await again.page.close();
+  });
+
+  test('a checkpoint chosen as files labels like the same checkpoint served', async () => {
+    const { page, state } = await open(viewUrl(base.isolated, 'cpu', policies[3]!.url));
+    const input = await page.$('#files');
+    const dir = resolveCheckpoint(model);
+    await (input as unknown as { uploadFile(...paths: string[]): Promise<void> }).uploadFile(...['config.json', 'vocab.txt', 'labels.txt', 'model.safetensors'].map((f) => join(dir, f)));
+    await page.waitForFunction("document.getElementById('model').value === 'dropped 1' && document.getElementById('status').dataset.state === 'done'", { timeout: 60_000 });
+    const dropped = (await page.evaluate('window.offramp')) as PageState;
+    assert.equal(dropped.error, undefined);
+    assert.deepEqual(dropped.result!.labels, state.result!.labels);
+    assert.deepEqual(dropped.result!.exitLayers, state.result!.exitLayers);
+    assert.match(page.url(), /model=demo/, 'files never go into the URL');
+    await page.close();
+  });
+
+  test('with no checkpoint served the page asks for files instead of failing', async () => {
+    const page = await watched(base.empty);
+    await page.goto(base.empty);
+    await page.waitForFunction("['idle', 'done', 'error'].includes(document.getElementById('status').dataset.state)", { timeout: 60_000 });
+    assert.match((await page.$eval('#status', (e) => e.textContent))!, /no checkpoint served/);
+    await page.close();
   });
 
   test('the CPU backend is threaded with COOP/COEP and single-threaded without', async () => {
