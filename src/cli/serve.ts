@@ -57,8 +57,9 @@ export function modelNames(dirs: readonly string[]): Map<string, string> {
 
 /** The file a URL path names, or a status: only fixed folders and plain names, never a path of the client's. */
 function route(path: string, o: ServeOptions, root: string): string | 403 | 404 {
+  if (path === '/') return join(root, 'web', 'explorer.html');
   const parts = path.split('/').slice(1);
-  if (parts.some((p) => p === '' || p === '.' || p === '..' || !/^[\w.-]+$/.test(p))) return path === '/' ? join(root, 'web', 'explorer.html') : 403;
+  if (parts.some((p) => p === '.' || p === '..' || !/^[\w.-]+$/.test(p))) return 403;
   if (parts.length === 1 && parts[0]!.endsWith('.html')) return join(root, 'web', parts[0]!);
   if (parts.length === 2 && parts[0] === 'lib') return join(root, 'dist', 'web', parts[1]!);
   if (parts.length === 3 && parts[0] === 'models') {
@@ -81,7 +82,12 @@ export function pageServer(o: ServeOptions): Server {
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      return send(400, 'bad request\n');
+    }
     if (path === '/models.json') return send(200, JSON.stringify([...o.models.keys()]), types['.json']);
     let file: string | 403 | 404;
     try {

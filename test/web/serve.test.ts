@@ -58,11 +58,12 @@ test('a checkpoint is served from the run directory\'s CURRENT checkpoint, byte 
 
 test('paths outside what it serves are refused', async () => {
   for (const path of ['/../package.json', '/lib/../../package.json', '/%2e%2e/package.json', '/models/demo/../../CURRENT', '/models/demo/CURRENT',
-    '/models/other/config.json', '/src/cli/serve.ts', '/kernels/preamble.wgsl', '/web/explorer.ts', '/lib/%2e%2e%2fsrc']) {
+    '/models/other/config.json', '/src/cli/serve.ts', '/kernels/preamble.wgsl', '/web/explorer.ts', '/lib/%2e%2e%2fsrc', '/%E0%A4%A', '//etc/passwd']) {
     const r = await get(path);
-    assert.ok(r.status === 403 || r.status === 404, `${path}: ${r.status}`);
+    assert.ok([400, 403, 404].includes(r.status), `${path}: ${r.status}`);
     assert.ok(!r.body.toString().includes('"name": "offramp"'), path);
   }
+  assert.equal((await get('/models.json')).status, 200, 'still serving after bad requests');
 });
 
 test('offramp serve prints its URL, listens on 127.0.0.1 and stops on Ctrl-C (SIGINT) with exit 0', async () => {
