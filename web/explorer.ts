@@ -4,7 +4,7 @@
 // (labelBatch → HaltAndCopy) and counts FLOPs, its onLayer hook gives the per-layer picture.
 import { init, type BackendName } from '../src/backend/registry.js';
 import { fastMatmulReady } from '../src/backend/cpu/matmul-fast.js';
-import type { PackedBatch } from '../src/data/batch.js';
+import { mergeWindows, type PackedBatch } from '../src/data/batch.js';
 import type { Sentence } from '../src/data/sentence.js';
 import { evaluate, type EvalResult } from '../src/earlyexit/evaluate.js';
 import type { LayerTrace } from '../src/earlyexit/infer.js';
@@ -125,12 +125,13 @@ interface SentenceTrace {
 
 function collect(traces: SentenceTrace[]) {
   return (batch: PackedBatch, idx: readonly number[], t: LayerTrace) => {
-    idx.forEach((sentence, b) => {
+    // per sentence of this batch, its windows (a sentence longer than the model takes) rejoined
+    const u = mergeWindows(batch, t.uncertainty);
+    const computed = mergeWindows(batch, t.computed);
+    idx.forEach((sentence, j) => {
       let st = traces.find((x) => x.sentence === sentence);
       if (!st) traces.push((st = { sentence, layers: [] }));
-      const w0 = batch.cuWords[b]!;
-      const w1 = batch.cuWords[b + 1]!;
-      st.layers[t.layer - 1] = { u: t.uncertainty.slice(w0, w1), computed: t.computed.slice(w0, w1) };
+      st.layers[t.layer - 1] = { u: Float64Array.from(u[j]!), computed: computed[j]! };
     });
   };
 }

@@ -29,7 +29,8 @@ if (skip) {
   });
 }
 
-const sentences = ['alice met young jordan in paris', 'the umbrella of acme corp lives in new york'];
+// the third is longer than the model's 64 positions, so it runs as two windows
+const sentences = ['alice met young jordan in paris', 'the umbrella of acme corp lives in new york', Array(12).fill('alice met young jordan in paris').join(' ')];
 const policies: { name: string; flags: string[]; url: string }[] = [
   { name: 'full', flags: ['--policy', 'full'], url: 'policy=full' },
   { name: 'static', flags: ['--policy', 'static', '--layers', '2'], url: 'policy=static&layers=2' },
