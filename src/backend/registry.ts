@@ -2,6 +2,7 @@
 // `backend()` returns it. Without init the CPU backend is created on first use. Nothing is chosen
 // or registered by importing a module.
 import type { Backend } from './backend.js';
+import { envVar } from '../platform/env.js';
 import { createCpuBackend } from './cpu/index.js';
 
 export type BackendName = 'cpu' | 'webgpu' | 'gpujs';
@@ -36,7 +37,7 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
 }
 
 function envBackend(): BackendName | undefined {
-  const v = process.env.OFFRAMP_BACKEND;
+  const v = envVar('OFFRAMP_BACKEND');
   if (v === undefined || v === '') return undefined;
   if (!(backendNames as readonly string[]).includes(v)) {
     throw new Error(`OFFRAMP_BACKEND=${v} is not one of ${backendNames.join(', ')}`);

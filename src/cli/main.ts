@@ -10,11 +10,12 @@ import { curveCommand } from './curve.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { pretrainCommand } from './pretrain.js';
+import { serveCommand } from './serve.js';
 import { tagCommand } from './tag.js';
 import { trainCommand } from './train.js';
 import { vocabCommand } from './vocab.js';
 
-const commands: Command[] = [vocabCommand, pretrainCommand, trainCommand, evalCommand, curveCommand, calibrateCommand, tagCommand, demoCommand];
+const commands: Command[] = [vocabCommand, pretrainCommand, trainCommand, evalCommand, curveCommand, calibrateCommand, tagCommand, demoCommand, serveCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

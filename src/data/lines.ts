@@ -1,7 +1,7 @@
 // Text files as the readers see them: strict UTF-8 (a byte that is not UTF-8, or a zero byte, is an
 // error naming the line, with a hint about the encoding, never silently dropped), a UTF-8
 // byte-order mark accepted, LF or CRLF line endings.
-import { readFileSync } from 'node:fs';
+import { readBytesSync } from '../platform/files.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -59,7 +59,7 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
 
 /** A text file's content, strictly UTF-8 (see decodeUtf8). */
 export function readUtf8File(path: string): string {
-  return decodeUtf8(readFileSync(path), path);
+  return decodeUtf8(readBytesSync(path), path);
 }
 
 /** Lines of a text file: LF or CRLF endings, a leading byte-order mark dropped. */

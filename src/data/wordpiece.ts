@@ -1,6 +1,6 @@
 // WordPiece tokenizer with Hugging Face BertTokenizer semantics: basic tokenization, then
 // greedy longest-match-first against vocab.txt with `##` marking a word-internal piece.
-import { readFileSync } from 'node:fs';
+import { readTextFileSync } from '../platform/files.js';
 import { basicTokenize } from './basictokenizer.js';
 import { splitLines } from './lines.js';
 
@@ -14,7 +14,12 @@ export interface WordPieceOptions {
 
 /** vocab.txt: one token per line, id = line index. Only \n and \r\n end a line. */
 export function readVocabFile(path: string): string[] {
-  const lines = splitLines(readFileSync(path, 'utf8'));
+  return parseVocab(readTextFileSync(path));
+}
+
+/** The tokens of a vocab.txt's contents. */
+export function parseVocab(text: string): string[] {
+  const lines = splitLines(text);
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }

@@ -3,13 +3,13 @@
 // for BIO-style label sets, token accuracy otherwise), count FLOPs from the active-piece sets
 // (this project's count and the official code's, as ratios of corpus totals), time the run and
 // histogram the exit layers.
-import { packBatch, mergeWindows, type WordTokenizer } from '../data/batch.js';
+import { packBatch, mergeWindows, type PackedBatch, type WordTokenizer } from '../data/batch.js';
 import { planBatches, pieceCount } from '../data/batcher.js';
 import { isLabelled, type LabelSet, type Sentence } from '../data/sentence.js';
 import { tokenAccuracy } from '../metrics/accuracy.js';
 import { spanF1 } from '../metrics/spans.js';
 import { FlopsMeter } from './flops.js';
-import { labelBatch } from './infer.js';
+import { labelBatch, type LayerTrace } from './infer.js';
 import type { EarlyExitModel } from './model.js';
 import { describePolicy, type ExitPolicy } from './policy.js';
 import type { CopyMode } from './runner.js';
@@ -29,6 +29,8 @@ export interface EvalOptions {
   batchPieces?: number;
   /** default: chooseMetric of the label set */
   metric?: Metric;
+  /** called after every layer step of a batch: the batch, the input sentence of each of its sentences, the step */
+  onLayer?(batch: PackedBatch, sentenceIndices: readonly number[], trace: LayerTrace): void;
   /** called after every batch with sentences and pieces done so far */
   onProgress?(done: { sentences: number; pieces: number }, total: { sentences: number; pieces: number }): void;
 }
@@ -87,7 +89,8 @@ export async function evaluate(
   for (const plan of planBatches(counts, { maxPieces: batchPieces })) {
     const idx = plan.map((j) => nonEmpty[j]!);
     const batch = packBatch(idx.map((i) => sentences[i]!), tokenizer, labelSet, { maxPositions: bert.maxPositions });
-    const out = await labelBatch(model, batch, opts.policy, opts.copy ?? 'output');
+    const onLayer = opts.onLayer && ((trace: LayerTrace) => opts.onLayer!(batch, idx, trace));
+    const out = await labelBatch(model, batch, opts.policy, opts.copy ?? 'output', onLayer);
     for (let s = 0; s + 1 < batch.cuSeqlens.length; s++) {
       const N = batch.cuSeqlens[s + 1]! - batch.cuSeqlens[s]!;
       const n = batch.cuWords[s + 1]! - batch.cuWords[s]!;

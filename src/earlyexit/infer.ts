@@ -17,7 +17,19 @@ export interface BatchLabels {
   activePieces: number[][];
 }
 
-export async function labelBatch(model: EarlyExitModel, batch: PackedBatch, policy: ExitPolicy, copy: CopyMode = 'output'): Promise<BatchLabels> {
+/** What one layer step did, for explaining it (the explorer page): indexed by the batch's words. */
+export interface LayerTrace {
+  /** 1-based layer */
+  layer: number;
+  /** each word's off-ramp uncertainty at this layer; NaN for words of sentences that no longer run: [W] */
+  uncertainty: Float64Array;
+  /** words whose pieces were computed at this layer (not halted before it): [W] */
+  computed: boolean[];
+}
+
+export async function labelBatch(
+  model: EarlyExitModel, batch: PackedBatch, policy: ExitPolicy, copy: CopyMode = 'output', onLayer?: (trace: LayerTrace) => void,
+): Promise<BatchLabels> {
   if (policy.kind === 'static' && !(policy.layers >= 1 && policy.layers <= model.layers)) {
     throw new RangeError(`static policy: depth ${policy.layers} is not in [1, ${model.layers}]`);
   }
@@ -28,8 +40,14 @@ export async function labelBatch(model: EarlyExitModel, batch: PackedBatch, poli
   const runner = noGrad(() => new HaltAndCopy(model, batch, copy, null));
   try {
     while (runner.running) {
+      const computed = runner.wordActive.slice();
       const { sentences, logits } = await runner.inferStep();
       const u = wordUncertainties(logits, logits.length / c, c);
+      if (onLayer) {
+        const uncertainty = new Float64Array(w).fill(NaN);
+        for (const { firstWord, row, count } of sentences) uncertainty.set(u.subarray(row, row + count), firstWord);
+        onLayer({ layer: runner.layer, uncertainty, computed });
+      }
       for (const { firstWord, row, count } of sentences) {
         const active = runner.wordActive.slice(firstWord, firstWord + count);
         const leaving = wordsLeaving(policy, runner.layer, model.layers, u.subarray(row, row + count), active);

@@ -11,46 +11,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LabelSet } from '../data/sentence.js';
-import { WordPiece, readVocabFile } from '../data/wordpiece.js';
-import type { BertConfig } from '../nn/bert.js';
+import type { LabelSet } from '../data/sentence.js';
+import type { WordPiece } from '../data/wordpiece.js';
+import type { EarlyExitModel } from '../earlyexit/model.js';
 import type { ParamStore } from '../nn/module.js';
-import { EarlyExitModel, type LabelerConfig } from '../earlyexit/model.js';
 import { writeFileAtomic } from './atomic.js';
-import { checkFinite, type NonFinitePolicy } from './finite.js';
+import { checkpointFormat, checkpointFromContents, checkpointVersion, parseCheckpointConfig, type Checkpoint, type CheckpointConfig, type FromContentsOptions } from './checkpoint-format.js';
 import { resolveCheckpoint, RunDir } from './rundir.js';
-import { readSafetensors, writeSafetensors, type SafetensorsTensor, type TensorToWrite } from './safetensors.js';
+import { writeSafetensors, type TensorToWrite } from './safetensors.js';
 
-export const checkpointFormat = 'offramp-labeler';
-export const checkpointVersion = 1;
-
-export interface CheckpointConfig {
-  format: typeof checkpointFormat;
-  version: number;
-  /** matches the `checkpoint_id` metadata of model.safetensors */
-  id: string;
-  labeler: LabelerConfig;
-  /** the WordPiece tokenizer lower-cases and strips accents */
-  lowercase: boolean;
-  /** anything the writer wants to keep (training options, dev scores, metric) */
-  info: Record<string, unknown>;
-}
-
-export interface Checkpoint {
-  model: EarlyExitModel;
-  tokenizer: WordPiece;
-  labels: LabelSet;
-  config: CheckpointConfig;
-  /** tensors in model.safetensors that the model has no parameter for (ignored) */
-  extraTensors: string[];
-  /** the directory the files were read from (DIR itself, or the checkpoint DIR/CURRENT names) */
-  dir: string;
-  /** non-finite tensors loaded anyway (nonFinite: 'warn') */
-  warnings: string[];
-}
-
-/** The files a labeler checkpoint consists of. */
-export const checkpointFiles = ['model.safetensors', 'config.json', 'vocab.txt', 'labels.txt'] as const;
+export * from './checkpoint-format.js';
 
 function linesFile(lines: readonly string[], what: string): string {
   for (const line of lines) {
@@ -129,78 +99,6 @@ export async function writeWeights(path: string, model: EarlyExitModel, id: stri
   await writeSafetensors(path, await paramsToHost(model.store), { format: checkpointFormat, checkpoint_id: id });
 }
 
-/**
- * Copies `tensors` into the store's parameters. Every parameter must be present with its exact
- * shape (the error names the tensor); returns the tensor names the store has no parameter for.
- */
-export function loadParams(store: ParamStore, tensors: ReadonlyMap<string, SafetensorsTensor>, file: string, nonFinite: NonFinitePolicy = 'error', warnings: string[] = []): string[] {
-  const missing = [...store.params.keys()].filter((name) => !tensors.has(name));
-  if (missing.length > 0) {
-    const shown = missing.slice(0, 5).map((n) => `'${n}'`).join(', ');
-    throw new Error(`${file}: missing tensor ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
-  }
-  for (const [name, param] of store.params) {
-    const t = tensors.get(name)!;
-    if (t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
-      throw new Error(`${file}: tensor '${name}' has shape [${t.shape.join(', ')}], the model expects [${param.shape.join(', ')}]`);
-    }
-    if (!(t.data instanceof Float32Array)) throw new Error(`${file}: tensor '${name}' has integer dtype ${t.dtype}, expected a float`);
-    checkFinite(t.data, name, file, nonFinite, warnings);
-    store.set(name, t.data, t.shape);
-  }
-  return [...tensors.keys()].filter((name) => !store.params.has(name));
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function positiveInt(obj: Record<string, unknown>, key: string, where: string): number {
-  const v = obj[key];
-  if (!Number.isSafeInteger(v) || (v as number) < 1) throw new Error(`${where}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
-  return v as number;
-}
-
-function fraction(obj: Record<string, unknown>, key: string, where: string): number {
-  const v = obj[key];
-  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`${where}: "${key}" must be a number in [0, 1), got ${JSON.stringify(v)}`);
-  return v;
-}
-
-/** Validates config.json's content; `where` names the file in errors. */
-export function parseCheckpointConfig(json: unknown, where: string): CheckpointConfig {
-  if (!isObject(json)) throw new Error(`${where}: not a JSON object`);
-  if (json.format !== checkpointFormat) {
-    const hint = 'hidden_size' in json ? ' (this looks like a Hugging Face config: use --init-hf to start from it)' : '';
-    throw new Error(`${where}: "format" is ${JSON.stringify(json.format)}, expected "${checkpointFormat}"${hint}`);
-  }
-  if (json.version !== checkpointVersion) throw new Error(`${where}: unsupported version ${JSON.stringify(json.version)} (this offramp reads ${checkpointVersion})`);
-  if (typeof json.id !== 'string') throw new Error(`${where}: "id" is missing`);
-  const lab = json.labeler;
-  if (!isObject(lab) || !isObject(lab.bert)) throw new Error(`${where}: "labeler.bert" is missing`);
-  const b = lab.bert;
-  const w = `${where}: labeler.bert`;
-  const bert: BertConfig = {
-    vocabSize: positiveInt(b, 'vocabSize', w),
-    hidden: positiveInt(b, 'hidden', w),
-    layers: positiveInt(b, 'layers', w),
-    heads: positiveInt(b, 'heads', w),
-    ffn: positiveInt(b, 'ffn', w),
-    maxPositions: positiveInt(b, 'maxPositions', w),
-    typeVocabSize: positiveInt(b, 'typeVocabSize', w),
-    dropout: fraction(b, 'dropout', w),
-    layerNormEps: typeof b.layerNormEps === 'number' && b.layerNormEps > 0 ? b.layerNormEps : 1e-12,
-  };
-  if (bert.hidden % bert.heads !== 0) throw new Error(`${w}: hidden ${bert.hidden} is not divisible by heads ${bert.heads}`);
-  const labeler: LabelerConfig = {
-    bert,
-    numLabels: positiveInt(lab, 'numLabels', `${where}: labeler`),
-    offRampDropout: fraction(lab, 'offRampDropout', `${where}: labeler`),
-  };
-  if (typeof json.lowercase !== 'boolean') throw new Error(`${where}: "lowercase" must be true or false`);
-  return { format: checkpointFormat, version: checkpointVersion, id: json.id, labeler, lowercase: json.lowercase, info: isObject(json.info) ? json.info : {} };
-}
-
 async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
@@ -224,9 +122,7 @@ export async function readCheckpointConfig(dir: string): Promise<CheckpointConfi
   return parseCheckpointConfig(json, path);
 }
 
-export interface LoadOptions {
-  /** non-finite weights: an error (default) or a warning in Checkpoint.warnings */
-  nonFinite?: NonFinitePolicy;
+export interface LoadOptions extends Pick<FromContentsOptions, 'nonFinite'> {
   /** the weights file inside the checkpoint (a training state's last epoch; default model.safetensors) */
   weights?: string;
 }
@@ -235,36 +131,15 @@ export interface LoadOptions {
 export async function loadCheckpoint(runOrCheckpointDir: string, opts: LoadOptions = {}): Promise<Checkpoint> {
   if (!existsSync(runOrCheckpointDir)) throw new Error(`${runOrCheckpointDir}: no such checkpoint directory`);
   const dir = resolveCheckpoint(runOrCheckpointDir);
-  const config = await readCheckpointConfig(dir);
-  const { labeler } = config;
-  const vocabPath = join(dir, 'vocab.txt');
-  await readText(vocabPath); // a clear error when it is missing
-  const vocab = readVocabFile(vocabPath);
-  if (vocab.length !== labeler.bert.vocabSize) {
-    throw new Error(`${vocabPath}: ${vocab.length} tokens, but config.json says vocabSize ${labeler.bert.vocabSize}`);
-  }
-  const tokenizer = new WordPiece(vocab, { lowercase: config.lowercase }, vocabPath);
-  const labelsPath = join(dir, 'labels.txt');
-  const labelLines = (await readText(labelsPath)).split('\n').map((l) => l.replace(/\r$/, ''));
-  if (labelLines[labelLines.length - 1] === '') labelLines.pop();
-  const labels = new LabelSet(labelLines);
-  if (labels.size !== labelLines.length || labels.labels.some((l, i) => l !== labelLines[i])) {
-    throw new Error(`${labelsPath}: labels must be distinct and sorted (as offramp writes them)`);
-  }
-  if (labels.size !== labeler.numLabels) throw new Error(`${labelsPath}: ${labels.size} labels, but config.json says numLabels ${labeler.numLabels}`);
-  const weightsPath = join(dir, opts.weights ?? 'model.safetensors');
-  if (!existsSync(weightsPath)) throw new Error(`${weightsPath}: cannot read (no such file)`);
-  const st = await readSafetensors(weightsPath);
-  if (st.metadata.checkpoint_id !== undefined && st.metadata.checkpoint_id !== config.id) {
-    throw new Error(`${dir}: ${opts.weights ?? 'model.safetensors'} (id ${st.metadata.checkpoint_id}) and config.json (id ${config.id}) come from different saves; was the directory being written?`);
-  }
-  const model = new EarlyExitModel(labeler, 0);
-  try {
-    const warnings: string[] = [];
-    const extraTensors = loadParams(model.store, st.tensors, weightsPath, opts.nonFinite, warnings);
-    return { model, tokenizer, labels, config, extraTensors, dir, warnings };
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
+  await readCheckpointConfig(dir); // config errors first, before the bigger files are read
+  const weightsName = opts.weights ?? 'model.safetensors';
+  const weightsPath = join(dir, weightsName);
+  const contents = {
+    configText: await readText(join(dir, 'config.json')),
+    vocabText: await readText(join(dir, 'vocab.txt')),
+    labelsText: await readText(join(dir, 'labels.txt')),
+    weights: existsSync(weightsPath) ? await readFile(weightsPath) : null,
+  };
+  if (contents.weights === null) throw new Error(`${weightsPath}: cannot read (no such file)`);
+  return checkpointFromContents({ ...contents, weights: contents.weights }, dir, { nonFinite: opts.nonFinite, weightsName });
 }

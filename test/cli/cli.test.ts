@@ -9,7 +9,7 @@ import { makeSyntheticTask } from '../../src/data/index.js';
 import { resolveCheckpoint } from '../../src/io/rundir.js';
 import { offramp, ok, toConll } from '../helpers/cli.js';
 
-const commands = ['train', 'eval', 'curve', 'calibrate', 'tag', 'demo'];
+const commands = ['train', 'eval', 'curve', 'calibrate', 'tag', 'demo', 'serve'];
 
 let dir = '';
 let trainFile = '';

@@ -12,7 +12,8 @@ import { stridedRef, writeStridedRef } from './reference/movement.js';
 import { matmulRef } from './reference/matmul.js';
 import { gatherRowsRef, scatterAddRowsRef, scatterRowsRef } from './reference/gather.js';
 import { adamwRef } from './reference/adamw.js';
-import { fastMatmulOptions, matmulFast } from './matmul-fast.js';
+import { fastMatmulOptions, matmulFast, threadingSummary } from './matmul-fast.js';
+import { envVar } from '../../platform/env.js';
 import { wasmHeap } from './heap.js';
 import { cpuFma } from './fma.js';
 import { attentionBackwardFast, attentionFast } from './attention-fast.js';
@@ -45,7 +46,7 @@ export interface CpuBackendOptions {
 }
 
 export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
-  const fast = opts.fast ?? process.env.OFFRAMP_CPU_REF !== '1';
+  const fast = opts.fast ?? envVar('OFFRAMP_CPU_REF') !== '1';
   let live = 0;
   // fast mode: every f32 result lives on the wasm heap. The reference loops get their f32 arrays from
   // it through the allocArray hook while they run; arrays they allocated but did not return (scratch)
@@ -84,7 +85,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   /** an uninitialised f32 heap array for a fast kernel's result */
   const f32 = (size: number): Float32Array => heap!.f32(size);
   const isF32 = (...xs: Storage[]) => heap !== null && xs.every((x) => arr(x) instanceof Float32Array);
-  const skip = new Set<string>(opts.skip ?? (process.env.OFFRAMP_CPU_SKIP ?? '').split(','));
+  const skip = new Set<string>(opts.skip ?? (envVar('OFFRAMP_CPU_SKIP') ?? '').split(','));
   const use = (k: RowKernel) => !skip.has(k);
   const [useBinary, useUnary, useLayerNorm, useAdamw] = [use('binary'), use('unary'), use('layerNorm'), use('adamw')];
   const useSoftmax = use('softmax');
@@ -102,7 +103,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   return {
     name: 'cpu',
     description: fast
-      ? `f32 storage on a shared wasm heap; f32 matmul: wasm SIMD (${cpuFma() ? 'FMA' : 'mul+add'}), ${fastMatmulOptions.threads} thread${fastMatmulOptions.threads === 1 ? '' : 's'}; f32 elementwise, GELU, layerNorm, softmax, AdamW: wasm SIMD`
+      ? `f32 storage on a shared wasm heap; f32 matmul: wasm SIMD (${cpuFma() ? 'FMA' : 'mul+add'}), ${threadingSummary()}; f32 elementwise, GELU, layerNorm, softmax, AdamW: wasm SIMD`
       : 'plain typed-array loops, 1 thread',
     fromArray: (data) => {
       if (!heap || !(data instanceof Float32Array)) return wrap(data);

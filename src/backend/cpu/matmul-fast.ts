@@ -2,10 +2,11 @@
 // panels and cache blocking, split over the calling thread and a persistent pool of workers that share
 // one WebAssembly memory (gemm.ts), which is also the CPU backend's f32 heap (heap.ts): operands and
 // result stay where they are. Synchronous like every CPU kernel: the caller takes tasks itself
-// and then blocks in Atomics.wait until the workers are done. Workers are unref()'d, so an idle pool
-// never keeps the process alive. Small products stay on the calling thread.
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+// and then blocks in Atomics.wait until the workers are done (a page's main thread, which may not
+// block, spins). The workers come from platform/threads.ts (worker_threads in Node, Web Workers in a
+// cross-origin-isolated page). Small products stay on the calling thread.
+import { envVar } from '../../platform/env.js';
+import { callerCanWait, hardwareThreads, startWorker, threadsUnavailableReason } from '../../platform/threads.js';
 import type { MatmulArgs } from '../backend.js';
 import { C, MAX_TASKS, runTasks, scratchBytes } from './gemm.js';
 import { NR, PEAK_FLOPS_PER_ITER, instantiate, kernelModule, type MatmulExports } from './wasm-kernels.js';
@@ -13,7 +14,7 @@ import { wasmHeap, type WasmHeap } from './heap.js';
 import { cpuFma } from './fma.js';
 
 export interface FastMatmulOptions {
-  /** threads in all, the caller included (default: env OFFRAMP_CPU_THREADS, else available cores, at most 8) */
+  /** threads in all, the caller included (default: env OFFRAMP_CPU_THREADS, else available cores, at most 8; 1 where the platform has no shared-memory threads) */
   threads: number;
   /** below this many flops (2·batch·m·k·n) the caller works alone */
   minParallelFlops: number;
@@ -22,8 +23,16 @@ export interface FastMatmulOptions {
 }
 
 function defaultThreads(): number {
-  const env = Number(process.env.OFFRAMP_CPU_THREADS);
-  return Number.isInteger(env) && env >= 1 ? env : Math.min(8, Math.max(1, availableParallelism()));
+  if (threadsUnavailableReason() !== '') return 1;
+  const env = Number(envVar('OFFRAMP_CPU_THREADS'));
+  return Number.isInteger(env) && env >= 1 ? env : Math.min(8, Math.max(1, hardwareThreads()));
+}
+
+/** How the pool runs, for backend descriptions: "4 threads" or "1 thread (why)". */
+export function threadingSummary(): string {
+  const n = fastMatmulOptions.threads;
+  const why = threadsUnavailableReason();
+  return n === 1 ? `1 thread${why === '' ? '' : ` (${why})`}` : `${n} threads`;
 }
 
 export const fastMatmulOptions: FastMatmulOptions = {
@@ -36,7 +45,7 @@ interface State {
   heap: WasmHeap;
   w: MatmulExports;
   ctrl: Int32Array;
-  workers: Worker[];
+  workers: number;
   seq: number;
 }
 
@@ -47,17 +56,12 @@ function init(): State {
   const heap = wasmHeap();
   const memory = heap.memory;
   const module = kernelModule(cpuFma());
-  const ctrl = new Int32Array(new SharedArrayBuffer(C.SIZE * 4));
-  const workers: Worker[] = [];
-  for (let t = 1; t < fastMatmulOptions.threads; t++) {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData: { memory, module, ctrl: ctrl.buffer, thread: t, spin: fastMatmulOptions.spin },
-    });
-    worker.unref();
-    worker.on('error', (e) => {
-      console.error('offramp: cpu matmul worker failed', e);
-    });
-    workers.push(worker);
+  // one thread needs no shared buffer (a page that is not cross-origin isolated has none)
+  const single = fastMatmulOptions.threads === 1;
+  const ctrl = new Int32Array(single ? new ArrayBuffer(C.SIZE * 4) : new SharedArrayBuffer(C.SIZE * 4));
+  const workers = fastMatmulOptions.threads - 1;
+  for (let t = 1; t <= workers; t++) {
+    startWorker(new URL('./worker.js', import.meta.url), { memory, module, ctrl: ctrl.buffer, thread: t, spin: fastMatmulOptions.spin });
   }
   state = { heap, w: instantiate(memory, module), ctrl, workers, seq: Atomics.load(ctrl, C.SEQ) };
   return state;
@@ -71,8 +75,8 @@ export function kernels(): MatmulExports {
 /** Start the worker pool now (it starts lazily otherwise) and resolve once every worker is ready. */
 export async function fastMatmulReady(): Promise<number> {
   const s = init();
-  while (Atomics.load(s.ctrl, C.READY) < s.workers.length) await new Promise((r) => setTimeout(r, 1));
-  return s.workers.length + 1;
+  while (Atomics.load(s.ctrl, C.READY) < s.workers) await new Promise((r) => setTimeout(r, 1));
+  return s.workers + 1;
 }
 
 /** Workers ready to take tasks right now (the caller not counted). */
@@ -175,7 +179,7 @@ function finishJob(s: State, seq: number, nTasks: number): void {
   runTasks(c, s.w, 0, seq);
   for (let i = 0; Atomics.load(c, C.DONE) < nTasks; i++) {
     const done = Atomics.load(c, C.DONE);
-    if (i > fastMatmulOptions.spin && done < nTasks) Atomics.wait(c, C.DONE, done, 1);
+    if (callerCanWait && i > fastMatmulOptions.spin && done < nTasks) Atomics.wait(c, C.DONE, done, 1);
   }
 }
 

@@ -1,5 +1,5 @@
 // A pool worker: instantiates the kernel module over the shared memory, then waits for jobs (see gemm.ts).
-import { workerData } from 'node:worker_threads';
+import { workerInput } from '../../platform/threads.js';
 import { C, runTasks } from './gemm.js';
 import { instantiate } from './wasm-kernels.js';
 import type { WasmMemory, WasmModule } from './wasm-api.js';
@@ -13,7 +13,7 @@ interface Init {
   spin: number;
 }
 
-const { memory, module, ctrl: sab, thread, spin } = workerData as Init;
+const { memory, module, ctrl: sab, thread, spin } = (await workerInput()) as Init;
 const ctrl = new Int32Array(sab);
 const w = instantiate(memory, module);
 let seen = Atomics.load(ctrl, C.SEQ);

@@ -1,4 +1,5 @@
-// The WebGPU device, its buffer pool and its command queue (Dawn's Node bindings, `webgpu` on npm).
+// The WebGPU device, its buffer pool and its command queue (Dawn's Node bindings, `webgpu` on npm, or
+// a browser's navigator.gpu: see platform/gpu.ts).
 //
 // Lifetime (the cause of the native crashes in docs/backends.md): the object returned by `create()`
 // owns Dawn's instance. dawn.node keeps polling that instance (ProcessEvents) while any promise is
@@ -7,9 +8,10 @@
 // memory (SIGSEGV in CallbackTaskManager::Flush, "corrupted double-linked list", futex errors).
 // So GpuDevice holds the instance, adapter and device strongly until destroy(), which destroys the
 // device first and only then lets go of the instance, so a process exits by itself.
-import { create, globals } from 'webgpu';
+import { envVar } from '../../platform/env.js';
+import { gpuConstants, gpuImplementation, gpuInstance } from '../../platform/gpu.js';
 
-const G = globals as { GPUBufferUsage: GPUBufferUsage; GPUMapMode: GPUMapMode; GPUShaderStage: GPUShaderStage };
+const G = gpuConstants;
 const Usage = G.GPUBufferUsage;
 const MapMode = G.GPUMapMode;
 /** The shader stage of every binding (compute only). */
@@ -20,7 +22,7 @@ export const DISPATCHES_PER_SUBMIT = 64;
 /** Bytes of parameters (shapes, strides, scalars) one dispatch may use. */
 export const PARAM_BYTES = 256;
 
-const debug = (process.env.DEBUG ?? '') !== '' && process.env.DEBUG !== '0';
+const debug = (envVar('DEBUG') ?? '') !== '' && envVar('DEBUG') !== '0';
 
 /** Byte sizes are rounded up to a size class (a power of two or 1¼, 1½, 1¾ of one) so buffers get reused. */
 export function sizeClass(bytes: number): number {
@@ -123,7 +125,7 @@ export class GpuDevice {
 
   /** Request an adapter and a device; returns null when there is no adapter (no driver). */
   static async open(options: readonly string[] = []): Promise<GpuDevice | null> {
-    const instance = create([...options]);
+    const instance = gpuInstance(options);
     const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return null;
     const want = adapter.limits;
@@ -141,7 +143,7 @@ export class GpuDevice {
       },
     });
     const info = adapter.info;
-    const description = `${info.vendor || 'unknown vendor'} ${info.device || info.description || 'adapter'} (${info.architecture || 'webgpu'}), Dawn`;
+    const description = `${info.vendor || 'unknown vendor'} ${info.device || info.description || 'adapter'} (${info.architecture || 'webgpu'}), ${gpuImplementation}`;
     const gpu = new GpuDevice(instance, adapter, device, description.replace(/\s+/g, ' ').trim());
     device.addEventListener('uncapturederror', (ev) => {
       console.error(`offramp webgpu: uncaptured error: ${(ev as GPUUncapturedErrorEvent).error.message}`);

@@ -1,5 +1,6 @@
-// The WebGPU backend: Dawn through its Node bindings. device.ts owns the device, buffer pool and
-// queue; kernels.ts the kernel table and pipelines; loader.ts reads kernels/**/*.wgsl.
+// The WebGPU backend: Dawn through its Node bindings, or a browser's navigator.gpu (platform/gpu.ts).
+// device.ts owns the device, buffer pool and queue; kernels.ts the kernel table and pipelines;
+// loader.ts assembles kernels/**/*.wgsl.
 import type { Backend, Storage } from '../backend.js';
 import type { TypedArray } from '../dtype.js';
 import { GpuDevice, type DeviceStats } from './device.js';
