@@ -50,7 +50,7 @@ const RUNS = 12; // fast-check runs per property: keeps the whole file a few sec
 
 /** A dimension: mostly small (incl. 0 and 1), sometimes just past a workgroup (256). */
 const dim = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 250, max: 300 }) });
-const shapeArb = (maxRank = 4, maxSize = 3000) => fc.array(dim, { minLength: 0, maxLength: maxRank }).filter((s) => sizeOf(s) <= maxSize);
+const shapeArb = (maxRank = 4, maxSize = 3000) => fc.array(dim, { minLength: 0, maxLength: maxRank }).filter((s) => sizeOf(s.map((d) => Math.max(d, 1))) <= maxSize); // operands broadcast a 0-length dim from 1: bound them too
 const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 
 function values(rng: Rng, n: number, f: (r: Rng) => number = (r) => r.normal() * 2): Float32Array {

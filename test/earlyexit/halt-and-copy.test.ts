@@ -14,6 +14,7 @@ import { fromArray, indices } from '../../src/tensor/create.js';
 import { noGrad } from '../../src/tensor/engine.js';
 import { Rng } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 const LAYERS = 4;
 const LABELS = ['B-X', 'I-X', 'O'];
@@ -191,7 +192,7 @@ function plainForward(model: EarlyExitModel, batch: PackedBatch, rng: Rng | null
   });
 }
 
-test('forwardAll (halt-and-copy with no halts) equals the plain layer loop bit for bit, with and without dropout', async () => {
+test('forwardAll (halt-and-copy with no halts) equals the plain layer loop bit for bit, with and without dropout', { skip: cpuOnly }, async () => {
   await fc.assert(fc.asyncProperty(batchArb, fc.integer({ min: 1, max: 1000 }), fc.boolean(), async (sents, seed, withDropout) => {
     const model = randomModel(seed, 2);
     const batch = pack(sents);

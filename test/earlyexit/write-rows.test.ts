@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { writeRows } from '../../src/earlyexit/runner.js';
 import { fromArray, indices } from '../../src/tensor/create.js';
 import { gradcheck, gradcheckRuns } from '../helpers/gradcheck.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 /** t rows of width c, a set of distinct rows to write, and values for both. */
 const caseArb = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 })).chain(([t, c]) =>
@@ -18,7 +19,7 @@ const caseArb = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, ma
   ),
 );
 
-test('writeRows copies the source rows exactly (no add-back rounding) and leaves the others untouched', () => {
+test('writeRows copies the source rows exactly (no add-back rounding) and leaves the others untouched', { skip: cpuOnly }, () => {
   fc.assert(fc.property(caseArb, ({ t, c, rows, h, src }) => {
     for (const Arr of [Float32Array, Float64Array]) {
       const hv = Arr.from(h);
@@ -32,7 +33,7 @@ test('writeRows copies the source rows exactly (no add-back rounding) and leaves
   }), { numRuns: 100 });
 });
 
-test('writeRows gradcheck (f64): src gets the gradient of its rows, h of the rows not written', () => {
+test('writeRows gradcheck (f64): src gets the gradient of its rows, h of the rows not written', { skip: cpuOnly }, () => {
   fc.assert(fc.property(caseArb, ({ t, c, rows }) => {
     const r = gradcheck('writeRows', ([h, src]) => writeRows(h!, indices(rows), src!), [
       { shape: [t, c], values: Array.from({ length: t * c }, (_, k) => Math.sin(k + 1)) },

@@ -28,7 +28,7 @@ const killsPerLane = 25;
  * or, with `startUp`, `delayMs` after it was spawned; or once `until` holds. Waits for it to end.
  */
 async function runAndKill(dir: string, delayMs: number, opts: { startUp?: boolean; until?: () => boolean } = {}): Promise<void> {
-  const child = spawn(process.execPath, [childScript, '--child', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [childScript, '--child', dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OFFRAMP_BACKEND: 'cpu' } });
   let stderr = '';
   let ready = false;
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -9,6 +9,7 @@ import { preset } from '../../src/nn/bert.js';
 import { MaskedLm, mlmLogits, mlmLoss, type MlmHeadParams } from '../../src/nn/mlm.js';
 import { Rng } from '../../src/tensor/random.js';
 import { gradcheck, gradcheckRuns, type GradInput } from '../helpers/gradcheck.js';
+import { cpuOnly } from '../helpers/suite.js';
 
 const values = (n: number, rng: Rng, scale = 1): number[] => Array.from({ length: n }, () => scale * (rng.uniform() * 2 - 1));
 
@@ -30,7 +31,7 @@ const caseArb = fc.record({ m: fc.integer({ min: 1, max: 4 }), h: fc.integer({ m
 
 const head = ([dw, db, nw, nb, word, bias]: Tensor[]): MlmHeadParams => ({ denseWeight: dw!, denseBias: db!, normWeight: nw!, normBias: nb!, word: word!, bias: bias!, eps: 1e-12 });
 
-test('gradcheck: MLM head loss (dense, GELU, LayerNorm, tied projection, bias, log-sum-exp − target) in f64', () => {
+test('gradcheck: MLM head loss (dense, GELU, LayerNorm, tied projection, bias, log-sum-exp − target) in f64', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(caseArb, ({ inputs, targets }) => {
       const r = gradcheck('mlm head loss', ([h, ...p]) => mlmLoss(mlmLogits(head(p), h!), targets).loss, inputs);
@@ -40,7 +41,7 @@ test('gradcheck: MLM head loss (dense, GELU, LayerNorm, tied projection, bias, l
   );
 });
 
-test('gradcheck: tied word embeddings get the gradient of both uses (input lookup and output projection)', () => {
+test('gradcheck: tied word embeddings get the gradient of both uses (input lookup and output projection)', { skip: cpuOnly }, () => {
   fc.assert(
     fc.property(caseArb, ({ inputs, targets, m, v }) => {
       const ids = Int32Array.from({ length: m }, (_, i) => (i * 7 + 1) % v);
@@ -55,7 +56,7 @@ test('gradcheck: tied word embeddings get the gradient of both uses (input looku
   );
 });
 
-test('mlmLoss: mean cross-entropy and arg-max accuracy match a direct computation', () => {
+test('mlmLoss: mean cross-entropy and arg-max accuracy match a direct computation', { skip: cpuOnly }, () => {
   const logits = [[2, 0, -1], [0.5, 3, 0.1], [1, 1, 4], [-2, 0, -1]];
   const targets = Int32Array.from([0, 2, 2, 0]);
   const r = tidy(() => mlmLoss(fromArray(Float64Array.from(logits.flat()), [4, 3]), targets));
@@ -64,7 +65,7 @@ test('mlmLoss: mean cross-entropy and arg-max accuracy match a direct computatio
   assert.equal(r.correct.dataSync()[0], 2);
 });
 
-test('MaskedLm: the word-embedding gradient is the sum of the lookup and the projection gradients; both are non-zero', () => {
+test('MaskedLm: the word-embedding gradient is the sum of the lookup and the projection gradients; both are non-zero', { skip: cpuOnly }, () => {
   const letters = 'abcdefgh'.split('');
   const tokenizer = new WordPiece(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...letters], { lowercase: false });
   const model = new MaskedLm({ ...preset('tiny', tokenizer.size), hidden: 8, heads: 2, ffn: 16, layers: 2, dropout: 0 }, 5);
