@@ -73,6 +73,7 @@ export function evenlySpacedLayers(hf: HfBert, layers: number): HfBert {
   if (layers === L) return hf;
   if (layers > L) throw new Error(`${hf.dir}: has ${L} layers, cannot make a ${layers}-layer model from it`);
   const prefix = 'bert.encoder.layer.';
+  const source = Array.from({ length: layers }, (_, i) => Math.floor((i * L) / layers)); // new layer → old
   const tensors = new Map<string, HfBert['tensors'] extends Map<string, infer T> ? T : never>();
   for (const [name, t] of hf.tensors) {
     if (!name.startsWith(prefix)) {
@@ -80,7 +81,7 @@ export function evenlySpacedLayers(hf: HfBert, layers: number): HfBert {
       continue;
     }
     const [src, ...rest] = name.slice(prefix.length).split('.');
-    const dst = Array.from({ length: layers }, (_, i) => Math.floor((i * L) / layers)).indexOf(Number(src));
+    const dst = source.indexOf(Number(src));
     if (dst >= 0) tensors.set(`${prefix}${dst}.${rest.join('.')}`, t);
   }
   return { ...hf, config: { ...hf.config, layers }, tensors, renamed: new Map() };

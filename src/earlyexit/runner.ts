@@ -8,8 +8,8 @@
 import type { PackedBatch } from '../data/batch.js';
 import type { Bert } from '../nn/bert.js';
 import type { AttentionSegment } from '../ops/attention.js';
-import { gatherRows, scatterAddRows, where } from '../ops/index.js';
-import { indices, ones } from '../tensor/create.js';
+import { gatherRows, scatterRows } from '../ops/index.js';
+import { indices } from '../tensor/create.js';
 import { isGradEnabled, noGrad, tidy } from '../tensor/engine.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -47,12 +47,10 @@ interface LayerRows {
 /**
  * h with its rows `rows` (distinct) replaced by src: [T, H] ← [M, H]. Exact (values are copied,
  * not added back); the gradient goes to src for those rows and to h for the others. The one place
- * active rows are written back, so a scatter-assign primitive can take over its body.
+ * active rows are written back.
  */
 export function writeRows(h: Tensor, rows: Tensor, src: Tensor): Tensor {
-  const t = h.shape[0]!;
-  const written = scatterAddRows(ones([rows.size, 1], h.dtype), rows, t); // [T, 1]: 1 on the written rows
-  return where(written, scatterAddRows(src, rows, t), h); // [T, H]
+  return scatterRows(h, src, rows); // [T, H]: src's rows copied exactly, the others h's
 }
 
 export class HaltAndCopy {
