@@ -48,8 +48,8 @@ export async function benchWebGpuMatmul(opts: MatmulBenchOptions = {}): Promise<
   const be = opts.backend ?? (await createWebGpuBackend());
   const runs = opts.runs ?? 7;
   const out: MatmulTiming[] = [];
-  const chosen = be.kernels.matmulVariant;
-  if (opts.variant) be.kernels.matmulVariant = opts.variant;
+  const chosen = be.matmulVariant;
+  if (opts.variant) be.matmulVariant = opts.variant;
   try {
     for (const [m, k, n] of opts.shapes ?? matmulShapes) {
       const a = be.fromArray(filled(m * k, 1));
@@ -76,7 +76,7 @@ export async function benchWebGpuMatmul(opts: MatmulBenchOptions = {}): Promise<
       be.free(b);
     }
   } finally {
-    be.kernels.matmulVariant = chosen;
+    be.matmulVariant = chosen;
     if (!opts.backend) be.destroy();
   }
   return out;
@@ -85,7 +85,7 @@ export async function benchWebGpuMatmul(opts: MatmulBenchOptions = {}): Promise<
 export async function main(): Promise<void> {
   const be = await createWebGpuBackend();
   console.log(`webgpu: ${be.description}`);
-  const picked = be.kernels.matmulVariant;
+  const picked = be.matmulVariant;
   const other = picked === 'direct' ? 'tiled' : 'direct';
   // Both kernel variants in one run, interleaved: rounds of (picked, other) for each shape, so a
   // change in machine load hits both alike. Reported: the median over rounds of each variant's

@@ -1,7 +1,24 @@
-// Strided layouts shared by the GPU backends, whose kernels index with a small fixed rank.
+// Sizes and strided layouts, shared by every backend and by the tensor layer's shape rules.
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a contiguous tensor. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
 
 /**
- * Merge adjacent axes that are contiguous in every operand and drop size-1 axes, so a rank-7 view
+ * For kernels that index with a small fixed rank: merge adjacent axes that are contiguous in every operand and drop size-1 axes, so a rank-7 view
  * of a contiguous tensor becomes rank 1. Returns the shape and one stride list per operand.
  */
 export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {

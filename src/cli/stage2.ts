@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { packBatch } from '../data/batch.js';
 import { planBatches, pieceCount } from '../data/batcher.js';
 import type { LabelSet, Sentence } from '../data/sentence.js';
-import { chooseMetric, evaluate } from '../earlyexit/evaluate.js';
+import { chooseMetric } from '../earlyexit/evaluate.js';
 import { describePolicy } from '../earlyexit/policy.js';
 import { officialSelfSampling, trainSelfSampling, type SelfSamplingOptions } from '../earlyexit/selfsampling.js';
 import type { TrainOptions } from '../earlyexit/train.js';
@@ -17,6 +17,7 @@ import {
   readData, required, str, UsageError, type Format, startBackend, dataFlagOptions, dataOptionsFromFlags,
 } from './common.js';
 import { checkpointMetric, loadModel } from './eval.js';
+import { EpochLoop } from './epochs.js';
 
 const help = `Usage: offramp train --stage2 --from DIR --train FILE [--dev FILE] --out DIR [options]
 
@@ -112,7 +113,7 @@ export async function runStage2(argv: string[]): Promise<void> {
   if (even !== undefined) throw new UsageError(`--windows are full widths 2k+1 and must be odd, got ${even}`);
   const thresholds = numList(v, 'thresholds', officialSelfSampling.thresholds, { min: 0 });
   const exitSource = oneOf(v, 'exit-source', ['stage1', 'current', 'random'] as const, 'stage1');
-  const epochs = num(v, 'epochs', 2, { int: true, min: 1 });
+  const epochCount = num(v, 'epochs', 2, { int: true, min: 1 });
   const lrFlag = num(v, 'lr', undefined, { min: 0, above: true });
   const ratioFlag = num(v, 'encoder-lr-ratio', undefined, { min: 0 });
   const weightDecay = num(v, 'weight-decay', 0.01, { min: 0 });
@@ -136,7 +137,6 @@ export async function runStage2(argv: string[]): Promise<void> {
   const devFile = str(v, 'dev');
   const dev = devFile === undefined ? null : cap(readData(devFile, format, data));
   const metric = checkpointMetric(ckpt, v) ?? chooseMetric(labels.labels);
-  const metricName = metric === 'f1' ? 'dev span F1' : 'dev accuracy';
   const stage1 = stage1Options(ckpt.config.info);
   const lr = lrFlag ?? (stage1.lr === undefined ? 5e-4 : stage1.lr / 2);
   const encoderLrRatio = ratioFlag ?? stage1.encoderLrRatio ?? 1;
@@ -146,79 +146,46 @@ export async function runStage2(argv: string[]): Promise<void> {
   const maxPositions = model.cfg.bert.maxPositions;
   const plan = planBatches(train.map((s) => pieceCount(s, tokenizer)), { maxPieces: batchPieces, rng: new Rng(seed) });
   const batches = plan.map((idx) => packBatch(idx.map((i) => train[i]!), tokenizer, labels, { maxPositions }));
-  const warmup = warmupFlag ?? Math.round(0.1 * batches.length * epochs);
-  const options: Partial<TrainOptions> = { epochs, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed };
+  const warmup = warmupFlag ?? Math.round(0.1 * batches.length * epochCount);
+  const options: Partial<TrainOptions> = { epochs: epochCount, lr, encoderLrRatio, weightDecay, warmup, schedule, freezeEncoderEpochs, seed };
   const sampling: Partial<SelfSamplingOptions> = { windows, thresholds, exitSource, flooding: v['no-flooding'] !== true, copy };
   const b = model.cfg.bert;
   process.stderr.write(
     `stage 2 from ${from}: L=${b.layers} H=${b.hidden}; train: ${train.length} sentences${dev ? `, dev: ${dev.length}` : ''}; metric ${metric}\n` +
       `self-sampling: windows ${windows.join(',')}, thresholds ${thresholds.join(',')}, exits from ${exitSource}, ${sampling.flooding ? 'flooding' : 'plain CE'}, copy ${copy}\n` +
-      `optim: ${epochs} epochs × ${batches.length} steps, lr ${lr} (encoder ×${encoderLrRatio}), warmup ${warmup}, ${schedule}; dev policy ${describePolicy(policy)}\n`,
+      `optim: ${epochCount} epochs × ${batches.length} steps, lr ${lr} (encoder ×${encoderLrRatio}), warmup ${warmup}, ${schedule}; dev policy ${describePolicy(policy)}\n`,
   );
 
-  const devScore = async (): Promise<{ score: number | null; speedup: number }> => {
-    const progress = new Progress('  dev', dev!.length, 'sentences', process.stderr, quiet);
-    const r = await evaluate(model, dev!, tokenizer, labels, { policy, copy, metric, onProgress: (d) => progress.update(d.sentences, d.sentences) });
-    progress.end();
-    return { score: r.score, speedup: r.speedup };
-  };
+  const epochs = new EpochLoop({ model, tokenizer, labels, dev, metric, epochs: epochCount, devPolicy: { policy, copy }, quiet });
   if (dev) {
-    const before = await devScore();
-    process.stderr.write(`stage 1: ${metricName} ${pct(before.score)} at ${before.speedup.toFixed(2)}x\n`);
+    const before = await epochs.scoreDev();
+    process.stderr.write(`stage 1: ${epochs.metricName} ${pct(before.score)} at ${before.speedup.toFixed(2)}x\n`);
   }
 
-  const history: { epoch: number; loss: number; dev: number | null; speedup: number | null; seconds: number; tokensPerSecond: number }[] = [];
-  let bestEpoch = 0;
-  let bestDev: number | null = null;
   const statsProgress = new Progress('stage-1 statistics', batches.length, 'batches', process.stderr, quiet);
-  let progress: Progress | null = null;
-  let epochStart = performance.now();
-  let epochStep = 0;
-  let tokens = 0;
-  let lossSum = 0;
   await trainSelfSampling(model, batches, sampling, options, {
     onStats: (done, total) => {
       statsProgress.update(done, done);
       if (done < total) return;
       statsProgress.end();
-      epochStart = performance.now();
+      epochs.restartClock();
     },
-    onStep(info) {
-      if (epochStep === 0) {
-        progress = new Progress(`epoch ${info.epoch + 1}/${epochs}`, batches.length, 'tokens', process.stderr, quiet, epochStart);
-        tokens = 0;
-        lossSum = 0;
-      }
-      epochStep++;
-      tokens += info.tokens;
-      lossSum += info.loss;
-      progress!.update(epochStep, tokens, `loss ${(lossSum / epochStep).toFixed(4)}`);
-    },
+    onStep: (info) => epochs.onStep(info, batches.length),
     async onEpoch(epoch) {
-      progress?.end();
-      const seconds = (performance.now() - epochStart) / 1000;
-      const loss = lossSum / Math.max(1, epochStep);
-      epochStep = 0;
-      const scored = dev ? await devScore() : null;
-      const record = { epoch: epoch + 1, loss, dev: scored?.score ?? null, speedup: scored?.speedup ?? null, seconds, tokensPerSecond: tokens / Math.max(seconds, 1e-9) };
-      history.push(record);
-      const better = !dev || (record.dev !== null && (bestDev === null || record.dev > bestDev));
+      const { record, better } = await epochs.endEpoch(epoch);
       if (better) {
-        bestEpoch = epoch + 1;
-        bestDev = record.dev;
         await saveCheckpoint(out, model, tokenizer, labels, {
           trainedBy: 'offramp train --stage2', stage: 2, from, fromId: ckpt.config.id,
           train: trainFile, dev: devFile ?? null, format: format ?? 'auto', column, maxSentences: maxSentences ?? null,
           options: { ...options, batchPieces }, sampling, devPolicy: describePolicy(policy),
-          metric, epoch: epoch + 1, devScore: record.dev, devSpeedup: record.speedup, history,
+          metric, epoch: epoch + 1, devScore: record.dev, devSpeedup: record.speedup, history: epochs.history,
         });
       }
-      const devText = scored ? `${metricName} ${pct(scored.score)} at ${scored.speedup.toFixed(2)}x  ` : '';
-      epochStart = performance.now();
-      process.stderr.write(`epoch ${epoch + 1}/${epochs}  loss ${loss.toFixed(4)}  ${devText}${record.tokensPerSecond.toFixed(0)} tokens/s  ${seconds.toFixed(1)} s${better ? `  * saved to ${out}` : ''}\n`);
+      process.stderr.write(`${epochs.summary(record, better, better ? out : null)}\n`);
     },
   });
-  const bestText = bestDev === null ? `epoch ${bestEpoch}` : `epoch ${bestEpoch} (${metricName} ${pct(bestDev)} under ${describePolicy(policy)})`;
+  const { bestEpoch, bestDev } = epochs;
+  const bestText = bestDev === null ? `epoch ${bestEpoch}` : `epoch ${bestEpoch} (${epochs.metricName} ${pct(bestDev)} under ${describePolicy(policy)})`;
   process.stdout.write(`best: ${bestText}, saved in ${out}\n`);
   model.dispose();
 }

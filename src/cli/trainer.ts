@@ -6,7 +6,7 @@ import { packBatch, type PackedBatch } from '../data/batch.js';
 import { planBatches, pieceCount } from '../data/batcher.js';
 import type { LabelSet, Sentence } from '../data/sentence.js';
 import type { WordPiece } from '../data/wordpiece.js';
-import { evaluate, type EvalResult, type Metric } from '../earlyexit/evaluate.js';
+import type { EvalResult, Metric } from '../earlyexit/evaluate.js';
 import type { EarlyExitModel } from '../earlyexit/model.js';
 import { defaultTrainOptions, trainJoint, type LoopState, type TrainOptions } from '../earlyexit/train.js';
 import { checkpointFiles, loadCheckpoint, readCheckpointConfig, writeCheckpointFiles, writeWeights, type Checkpoint } from '../io/checkpoint.js';
@@ -14,7 +14,7 @@ import { hasCheckpoint, reuseFiles, type RunDir } from '../io/rundir.js';
 import { checkSettings, hasTrainState, readTrainState, writeTrainState, type TrainState } from '../io/trainstate.js';
 import { collapseAdvice, collapsedLabel } from '../metrics/collapse.js';
 import type { AdamWMoments } from '../optim/adamw.js';
-import { pct, Progress } from './common.js';
+import { EpochLoop, type EpochProgress, type EpochRecord } from './epochs.js';
 
 export interface TrainSetup {
   model: EarlyExitModel;
@@ -47,15 +47,6 @@ export interface Resumed {
   checkpoint: Checkpoint;
   state: TrainState;
   moments: Map<string, AdamWMoments>;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  /** dev score of the last layer (null without dev data) */
-  dev: number | null;
-  seconds: number;
-  tokensPerSecond: number;
 }
 
 export interface TrainOutcome {
@@ -93,24 +84,14 @@ export async function runTraining(s: TrainSetup): Promise<TrainOutcome> {
   const log = s.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const counts = s.train.map((x) => pieceCount(x, s.tokenizer));
   const maxPositions = s.model.cfg.bert.maxPositions;
-  const progressOf = s.resume?.state.progress;
-  const history: EpochRecord[] = progressOf ? (progressOf.history as EpochRecord[]) : [];
-  let bestEpoch = progressOf ? (progressOf.bestEpoch as number) : -1;
-  let bestDev: number | null = progressOf ? (progressOf.bestDev as number | null) : null;
+  const epochs = new EpochLoop({ ...s, epochs: s.options.epochs }, s.resume?.state.progress as EpochProgress | undefined);
   let savedEpochs = s.resume?.state.epochs ?? 0;
-  let lastDev: EvalResult | null = null;
-  let progress: Progress | null = null;
-  let epochStart = performance.now();
-  let epochTokens = 0;
-  let lossSum = 0;
-  let lossCount = 0;
   let stepsThisEpoch = 0;
   const batches = (_epoch: number, rng: { uniform(): number }): PackedBatch[] => {
     const plan = planBatches(counts, { maxPieces: s.batchPieces, rng });
     stepsThisEpoch = plan.length;
     return plan.map((idx) => packBatch(idx.map((i) => s.train[i]!), s.tokenizer, s.labels, { maxPositions }));
   };
-  let epochStep = 0;
   const resume = s.resume;
   const resumeHook = {
     resume: resume ? {
@@ -122,7 +103,7 @@ export async function runTraining(s: TrainSetup): Promise<TrainOutcome> {
   let interrupted = false;
   const stop = (): void => {
     const where = s.run === null ? 'nothing is saved (no output directory)'
-      : savedEpochs > 0 ? `the last good checkpoint is ${s.run.dir} (epoch ${bestEpoch} as the model, training state after epoch ${savedEpochs}); continue with --resume`
+      : savedEpochs > 0 ? `the last good checkpoint is ${s.run.dir} (epoch ${epochs.bestEpoch} as the model, training state after epoch ${savedEpochs}); continue with --resume`
         : `nothing was saved in ${s.run.dir}`;
     s.run?.release();
     log(`\ninterrupted: ${where}`);
@@ -138,51 +119,17 @@ export async function runTraining(s: TrainSetup): Promise<TrainOutcome> {
       s.model,
       {
         batches,
-        onStep(info) {
-          if (epochStep === 0) {
-            progress = new Progress(`epoch ${info.epoch + 1}/${s.options.epochs}`, stepsThisEpoch, 'tokens', process.stderr, s.quiet, epochStart);
-            epochTokens = 0;
-            lossSum = 0;
-            lossCount = 0;
-          }
-          epochStep++;
-          epochTokens += info.tokens;
-          lossSum += info.loss;
-          lossCount++;
-          progress!.update(epochStep, epochTokens, `loss ${(lossSum / lossCount).toFixed(4)}`);
-        },
+        onStep: (info) => epochs.onStep(info, stepsThisEpoch),
         async onEpoch(epoch, loop) {
-          progress?.end();
-          const seconds = (performance.now() - epochStart) / 1000;
-          const loss = lossSum / Math.max(1, lossCount);
-          epochStep = 0;
-          let dev: number | null = null;
-          if (s.dev) {
-            const devProgress = new Progress('  dev', s.dev.length, 'sentences', process.stderr, s.quiet);
-            lastDev = await evaluate(s.model, s.dev, s.tokenizer, s.labels, {
-              policy: { kind: 'full' },
-              metric: s.metric,
-              onProgress: (d) => devProgress.update(d.sentences, d.sentences),
-            });
-            devProgress.end();
-            dev = lastDev.score;
-          }
-          const record: EpochRecord = { epoch: epoch + 1, loss, dev, seconds, tokensPerSecond: epochTokens / Math.max(seconds, 1e-9) };
-          history.push(record);
-          const better = s.dev === null || (dev !== null && (bestDev === null || dev > bestDev));
-          if (better) {
-            bestEpoch = epoch + 1;
-            bestDev = dev;
-          }
-          let saved = '';
+          const { record, better } = await epochs.endEpoch(epoch);
+          const { history, bestEpoch, bestDev } = epochs;
           if (s.run !== null) {
-            await saveEpoch(s, s.run, loop, better, { ...s.info, metric: s.metric, epoch: epoch + 1, devScore: dev, history }, { history, bestEpoch, bestDev });
+            const info = { ...s.info, metric: s.metric, epoch: epoch + 1, devScore: record.dev, history };
+            await saveEpoch(s, s.run, loop, better, info, { history, bestEpoch, bestDev });
             savedEpochs = epoch + 1;
-            if (better) saved = `  saved to ${s.run.dir}`;
           }
-          const metricName = s.metric === 'f1' ? 'dev span F1' : 'dev accuracy';
-          epochStart = performance.now();
-          log(`epoch ${epoch + 1}/${s.options.epochs}  loss ${loss.toFixed(4)}  ${s.dev ? `${metricName} ${pct(dev)}  ` : ''}${record.tokensPerSecond.toFixed(0)} tokens/s  ${seconds.toFixed(1)} s${better ? ' *' : ''}${saved}`);
+          log(epochs.summary(record, better, better && s.run !== null ? s.run.dir : null));
+          const lastDev = epochs.lastDev;
           const collapsed = lastDev && s.labels.size > 1 ? collapsedLabel(lastDev.predictions) : null;
           if (collapsed !== null) {
             const { layers } = s.model.cfg.bert;
@@ -197,7 +144,7 @@ export async function runTraining(s: TrainSetup): Promise<TrainOutcome> {
   } finally {
     process.off('SIGINT', onSigint);
   }
-  return { history, bestEpoch, bestDev, lastDev };
+  return { history: epochs.history, bestEpoch: epochs.bestEpoch, bestDev: epochs.bestDev, lastDev: epochs.lastDev };
 }
 
 /**

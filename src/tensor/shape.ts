@@ -1,22 +1,7 @@
 // Shape arithmetic shared by every op: sizes, strides, numpy broadcasting, axis normalisation.
 export type Shape = readonly number[];
-
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-/** Row-major strides of a contiguous tensor. */
-export function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
+export { sizeOf, stridesOf } from '../backend/layout.js';
+import { stridesOf } from '../backend/layout.js';
 
 export function fmt(shape: Shape): string {
   return `[${shape.join(', ')}]`;

@@ -223,13 +223,12 @@ describe('webgpu kernels match the CPU backend', { skip }, () => {
         const a = values(r, (shareA ? 1 : batch) * m * k);
         const b = values(r, (shareB ? 1 : batch) * k * n);
         const tol = { rtol: TOL.matmul.rtol, atol: TOL.matmul.atol * Math.sqrt(k) };
-        const kernels = gpu!.kernels;
-        const chosen = kernels.matmulVariant;
-        kernels.matmulVariant = variant;
+        const chosen = gpu!.matmulVariant;
+        gpu!.matmulVariant = variant;
         try {
           await same(`matmul ${variant} ${JSON.stringify(args)}`, tol, (be, input) => be.matmul(input(a), input(b), args));
         } finally {
-          kernels.matmulVariant = chosen;
+          gpu!.matmulVariant = chosen;
         }
       },
     ));

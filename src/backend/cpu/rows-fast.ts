@@ -4,6 +4,7 @@
 import type { AdamWArgs, BinaryOp, UnaryOp } from '../backend.js';
 import { adamwRef } from './reference/adamw.js';
 import { wasmHeap } from './heap.js';
+import { coalesce } from '../layout.js';
 import { kernels } from './matmul-fast.js';
 import { unaryTable, type UnaryEntry } from '../elementwise.js';
 
@@ -13,22 +14,15 @@ const onHeap = (...xs: Float32Array[]): boolean => {
 };
 
 /**
- * out = a op b over the broadcast `shape` (strides as/bs), as binaryRef. Axes of size 1 are dropped
- * and neighbouring axes merged where both operands allow; the last two axes left go to one wasm call
- * (rows × inner, inner strides 0 or 1), any further axes are looped here.
+ * out = a op b over the broadcast `shape` (strides as/bs), as binaryRef. After coalescing (layout.ts), the
+ * last two axes go to one wasm call (rows × inner, inner strides 0 or 1), any further axes are looped here.
  */
 export function binaryFast(op: BinaryOp, a: Float32Array, b: Float32Array, shape: readonly number[], as: readonly number[], bs: readonly number[], out: Float32Array): boolean {
   if (!onHeap(a, b, out)) return false;
   if (out.length === 0) return true;
   // merged axes, innermost first: [size, a stride, b stride]
-  const dims: [number, number, number][] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const size = shape[d]!;
-    if (size === 1) continue;
-    const last = dims[dims.length - 1];
-    if (last && as[d] === last[1] * last[0] && bs[d] === last[2] * last[0]) last[0] *= size;
-    else dims.push([size, as[d]!, bs[d]!]);
-  }
+  const c = coalesce(shape, [as, bs]);
+  const dims = c.shape.map((size, d): [number, number, number] => [size, c.strides[0]![d]!, c.strides[1]![d]!]).reverse();
   const [n, ai, bi] = dims[0] ?? [1, 0, 0];
   if ((ai !== 0 && ai !== 1) || (bi !== 0 && bi !== 1)) return false;
   const [rows, aRow, bRow] = dims[1] ?? [1, 0, 0];

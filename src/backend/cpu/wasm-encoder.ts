@@ -39,16 +39,12 @@ function name(s: string, out: number[]): void {
 
 /** SIMD opcodes (after the 0xfd prefix). */
 export const Simd = {
-  load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c,
-  i32x4Splat: 0x11, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f,
-  f32x4Eq: 0x41, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Le: 0x45, f32x4Ge: 0x46,
-  and: 0x4e, andnot: 0x4f, or: 0x50, xor: 0x51, bitselect: 0x52,
+  load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f,
+  f32x4Eq: 0x41, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Ge: 0x46, and: 0x4e, bitselect: 0x52,
   f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
-  f32x4Div: 0xe7, f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb,
-  f32x4Nearest: 0x6a,
+  f32x4Div: 0xe7, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb, f32x4Nearest: 0x6a, i32x4Shl: 0xab,
   f64x2Splat: 0x14, load64Zero: 0x5d, store64Lane: 0x5b, f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f,
   f64x2Sqrt: 0xef, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Div: 0xf3,
-  i32x4Shl: 0xab, i32x4Add: 0xae, i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
   /** relaxed SIMD: a·b + c, fused or as mul then add (the engine's choice) */
   f32x4RelaxedMadd: 0x105,
 } as const;
@@ -83,15 +79,11 @@ export class Fn {
   add(): this { return this.raw(0x6a); }
   sub(): this { return this.raw(0x6b); }
   mul(): this { return this.raw(0x6c); }
-  shl(): this { return this.raw(0x74); }
   eqz(): this { return this.raw(0x45); }
   eq(): this { return this.raw(0x46); }
-  ne(): this { return this.raw(0x47); }
   ltS(): this { return this.raw(0x48); }
   geS(): this { return this.raw(0x4e); }
   gtS(): this { return this.raw(0x4a); }
-  select(): this { return this.raw(0x1b); }
-  drop(): this { return this.raw(0x1a); }
   /** i32 local += v */
   inc(i: number, v: number): this { return this.get(i).i32(v).add().set(i); }
   /** i32 local += local */
@@ -101,8 +93,6 @@ export class Fn {
   f32Store(offset = 0): this { return this.raw(0x38, 2, ...lebU(offset)); }
   // scalar f32 arithmetic
   fadd(): this { return this.raw(0x92); }
-  fsub(): this { return this.raw(0x93); }
-  fmul(): this { return this.raw(0x94); }
   fdiv(): this { return this.raw(0x95); }
   fsqrt(): this { return this.raw(0x91); }
   /** f32.convert_i32_s */
@@ -111,11 +101,6 @@ export class Fn {
   /** v128.const with four equal f32 lanes */
   vconst(v: number): this {
     const b = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
-    return this.raw(0xfd, ...lebU(Simd.const), ...b);
-  }
-  /** v128.const with four equal i32 lanes */
-  vconstI(v: number): this {
-    const b = new Uint8Array(new Int32Array([v, v, v, v]).buffer);
     return this.raw(0xfd, ...lebU(Simd.const), ...b);
   }
   vsub(): this { return this.simd(Simd.f32x4Sub); }
@@ -155,7 +140,6 @@ export class Fn {
   br(depth: number): this { return this.raw(0x0c, ...lebU(depth)); }
   brIf(depth: number): this { return this.raw(0x0d, ...lebU(depth)); }
   call(fn: number): this { return this.raw(0x10, ...lebU(fn)); }
-  ret(): this { return this.raw(0x0f); }
 
   /** for (i = start; i < end; i += step) body — `end` and `step` are emitters of one i32 each. */
   forRange(i: number, start: () => void, end: () => void, step: number, body: () => void): this {

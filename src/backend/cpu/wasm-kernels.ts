@@ -16,12 +16,10 @@ import { binaryTable, unaryTable, type UnaryEntry } from '../elementwise.js';
 
 export const MR = 4;
 export const NR = 8;
-/** k-loop unroll of the micro-kernel */
-const UNROLL = 1;
 /** bytes of scratch the gemm function uses for edge tiles (at its `scratch` argument) */
 export const EDGE_TILE_BYTES = MR * NR * 4;
 
-function microKernel(mr: number, nr: number, unroll: number, fma: boolean): Fn {
+function microKernel(mr: number, nr: number, fma: boolean): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32], [], fma);
   const [a, b, c, ldc, kc, first] = [0, 1, 2, 3, 4, 5];
   const nv = nr / 4;
@@ -43,25 +41,16 @@ function microKernel(mr: number, nr: number, unroll: number, fma: boolean): Fn {
       }
     },
   );
-  const step = (u: number) => {
-    for (let v = 0; v < nv; v++) f.get(b).vload(u * nr * 4 + 16 * v).set(bv[v]!);
+  f.block(() => f.loop(() => {
+    f.get(kc).i32(1).ltS().brIf(1);
+    for (let v = 0; v < nv; v++) f.get(b).vload(16 * v).set(bv[v]!);
     for (let i = 0; i < mr; i++) {
-      f.get(a).vsplatLoad(u * mr * 4 + 4 * i).set(av);
+      f.get(a).vsplatLoad(4 * i).set(av);
       for (let v = 0; v < nv; v++) {
         const r = acc[i * nv + v]!;
         f.get(av).get(bv[v]!).vmuladd(() => f.get(r)).set(r);
       }
     }
-  };
-  // unrolled main loop, then one step at a time
-  f.block(() => f.loop(() => {
-    f.get(kc).i32(unroll).ltS().brIf(1);
-    for (let u = 0; u < unroll; u++) step(u);
-    f.inc(a, unroll * mr * 4).inc(b, unroll * nr * 4).inc(kc, -unroll).br(0);
-  }));
-  f.block(() => f.loop(() => {
-    f.get(kc).i32(1).ltS().brIf(1);
-    step(0);
     f.inc(a, mr * 4).inc(b, nr * 4).inc(kc, -1).br(0);
   }));
   f.get(c).set(row);
@@ -246,19 +235,18 @@ export interface MatmulExports {
 export const MEMORY_MAX_PAGES = 65536; // 4 GiB (addresses past 2^31 are negative as i32 and wrap back)
 
 const cached = new Map<boolean, WasmModule>();
-/** The compiled kernel module, mul+add or fma variant (cached per variant at the default tile). */
-export function kernelModule(fma: boolean, mr = MR, nr = NR, unroll = UNROLL): WasmModule {
-  const standard = mr === MR && nr === NR && unroll === UNROLL;
-  const hit = standard ? cached.get(fma) : undefined;
+/** The compiled kernel module, mul+add or fma variant (cached per variant). */
+export function kernelModule(fma: boolean): WasmModule {
+  const hit = cached.get(fma);
   if (hit) return hit;
   const bytes = encodeModule({
     memory: { initial: 1, maximum: MEMORY_MAX_PAGES, shared: true },
     funcs: [
-      { name: 'kernel', fn: microKernel(mr, nr, unroll, fma) },
+      { name: 'kernel', fn: microKernel(MR, NR, fma) },
       { name: 'pack', fn: pack() },
       { name: 'copyTile', fn: copyTile() },
       { name: 'zero', fn: zero() },
-      { name: 'gemm', fn: gemm(mr, nr) },
+      { name: 'gemm', fn: gemm(MR, NR) },
       { name: 'peak', fn: peak(fma) },
       // appended after the matmul functions, whose indices `call` uses
       ...Object.entries(binaryTable).map(([op, e]) => ({ name: `bin_${op}`, fn: binaryFn(e.wasm) })),
@@ -270,7 +258,7 @@ export function kernelModule(fma: boolean, mr = MR, nr = NR, unroll = UNROLL): W
     ],
   });
   const mod = new WA.Module(bytes);
-  if (standard) cached.set(fma, mod);
+  cached.set(fma, mod);
   return mod;
 }
 

@@ -18,10 +18,10 @@ import type { IKernelRunShortcut } from 'gpu.js';
 import { createRequire } from 'node:module';
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
-import { coalesce } from '../layout.js';
+import { coalesce, sizeOf, stridesOf } from '../layout.js';
 import {
   binarySource, copySource, fillSource, gatherRowsSource, matmulSource, reduceSource, scatterAddRowsSource, scatterRowsSource,
-  stridedSource, truncSource, unarySource, whereSource, writeStridedSource,
+  stridedSource, truncSource, unarySource, whereSource,
 } from './kernels.js';
 
 const { GPU } = gpujsModule;
@@ -68,18 +68,11 @@ function noF64(what: string, dtype: DType): void {
 /** coalesce (layout.ts), plus each merged dimension's pitch: output elements per step, outermost first. */
 export function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): { shape: number[]; strides: number[][]; pitch: number[] } {
   const c = coalesce(shape, stridesList);
-  const pitch = new Array<number>(c.shape.length);
-  for (let d = c.shape.length - 1, p = 1; d >= 0; d--) {
-    pitch[d] = p;
-    p *= c.shape[d]!;
-  }
-  return { ...c, pitch };
+  return { ...c, pitch: stridesOf(c.shape) };
 }
 
 /** gpu.js rejects empty array arguments: pad with an element that is never read. */
 const nz = (a: number[]): number[] => (a.length ? a : [0]);
-
-const prod = (s: readonly number[]) => s.reduce((n, d) => n * d, 1);
 
 export interface GpujsBackendOptions {
   /** gpu.js mode (default: env OFFRAMP_GPUJS_MODE, else 'cpu') */
@@ -170,13 +163,13 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       const [sa, sb] = [st(a), st(b)];
       noF64(op, sa.dtype);
       const c = collapse(shape, [as, bs]);
-      return wrap(run(`binary:${op}`, () => binarySource(op), prod(shape), [sa.arg(), sb.arg(), nz(c.pitch), nz(c.strides[0]!), nz(c.strides[1]!), c.shape.length]));
+      return wrap(run(`binary:${op}`, () => binarySource(op), sizeOf(shape), [sa.arg(), sb.arg(), nz(c.pitch), nz(c.strides[0]!), nz(c.strides[1]!), c.shape.length]));
     },
     where(cond, a, b, shape, cs, as, bs) {
       const [sc, sa, sb] = [st(cond), st(a), st(b)];
       noF64('where', sa.dtype);
       const c = collapse(shape, [cs, as, bs]);
-      return wrap(run('where', () => whereSource, prod(shape), [sc.arg(), sa.arg(), sb.arg(), nz(c.pitch), nz(c.strides[0]!), nz(c.strides[1]!), nz(c.strides[2]!), c.shape.length]));
+      return wrap(run('where', () => whereSource, sizeOf(shape), [sc.arg(), sa.arg(), sb.arg(), nz(c.pitch), nz(c.strides[0]!), nz(c.strides[1]!), nz(c.strides[2]!), c.shape.length]));
     },
     reduce(op: ReduceOp, x, outer, n, inner) {
       const xs = st(x);
@@ -187,32 +180,21 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       const xs = st(x);
       noF64('strided', xs.dtype);
       const c = collapse(shape, [strides]);
-      return wrap(asDtype(run('strided', () => stridedSource, prod(shape), [xs.arg(), nz(c.pitch), nz(c.strides[0]!), offset, c.shape.length]), xs.dtype));
+      return wrap(asDtype(run('strided', () => stridedSource, sizeOf(shape), [xs.arg(), nz(c.pitch), nz(c.strides[0]!), offset, c.shape.length]), xs.dtype));
     },
     writeStrided(dst, x, xShape, strides, offset) {
       const [ds, xs] = [st(dst), st(x)];
       noF64('writeStrided', ds.dtype);
-      if (prod(xShape) === 0) return;
-      // dims of x (size-1 dims dropped) sorted by destination stride, largest first
-      const xStrides = new Array<number>(xShape.length);
-      for (let d = xShape.length - 1, p = 1; d >= 0; d--) {
-        xStrides[d] = p;
-        p *= xShape[d]!;
+      // gpu.js has no scatter: the host maps each destination element to the element of x written
+      // there (or -1), and the kernel gathers through that map (scatterRows' kernel with 1 column)
+      const pos = new Float32Array(Math.max(ds.size, 1)).fill(-1);
+      const xStrides = stridesOf(xShape);
+      for (let i = 0; i < xs.size; i++) {
+        const at = xShape.reduce((o, n, d) => o + (Math.floor(i / xStrides[d]!) % n) * strides[d]!, offset);
+        if (at < 0 || at >= ds.size) throw new RangeError(`writeStrided: the write reaches outside the destination of ${ds.size} elements`);
+        pos[at] = i;
       }
-      const dims = xShape.map((n, d) => ({ n, s: strides[d]!, xs: xStrides[d]! })).filter((d) => d.n > 1).sort((p, q) => q.s - p.s);
-      // the greedy inversion in the kernel is exact when each stride exceeds the span of all smaller ones
-      let span = 0;
-      for (let d = dims.length - 1; d >= 0; d--) {
-        if (dims[d]!.s <= span) {
-          throw new Error(`gpujs backend: writeStrided: strides [${strides.join(', ')}] for shape [${xShape.join(', ')}] overlap or do not nest; gpu.js has no scatter, so this write cannot be expressed`);
-        }
-        span += dims[d]!.s * (dims[d]!.n - 1);
-      }
-      if (offset < 0 || offset + span >= ds.size) throw new RangeError(`writeStrided: the write reaches outside the destination of ${ds.size} elements`);
-      const out = run('writeStrided', () => writeStridedSource, ds.size, [
-        ds.arg(), xs.arg(), nz(dims.map((d) => d.n)), nz(dims.map((d) => d.s)), nz(dims.map((d) => d.xs)), offset, dims.length,
-      ]);
-      ds.set(asDtype(out, ds.dtype));
+      if (xs.size > 0) ds.set(asDtype(run('scatterRows', () => scatterRowsSource, ds.size, [ds.arg(), xs.arg(), pos, 1]), ds.dtype));
     },
     matmul(a, b, p: MatmulArgs) {
       const [sa, sb] = [st(a), st(b)];

@@ -78,28 +78,6 @@ export const stridedSource = `function (x, pitch, xs, off, rank) {
     return x[off + ox];
   }`;
 
-/**
- * writeStrided as a gather over dst: element j of dst is written by x[Σ q_d·xs_d] when
- * j − off = Σ q_d·st_d with 0 ≤ q_d < sh_d. The dims come sorted by stride, largest first, and
- * the host checks that the strides nest (each exceeds the span of all smaller ones), so a greedy
- * division finds the q_d whenever they exist.
- */
-export const writeStridedSource = `function (dst, x, sh, st, xs, off, rank) {
-    const j = this.thread.x;
-    let r = j - off;
-    let xi = 0;
-    for (let d = 0; d < rank; d++) {
-      const s = st[d];
-      ${floorDiv('q', 'r', 's')}
-      if (q < 0) { q = 0; }
-      if (q > sh[d] - 1) { q = sh[d] - 1; }
-      r = r - q * s;
-      xi = xi + q * xs[d];
-    }
-    if (r == 0) { return x[xi]; }
-    return dst[j];
-  }`;
-
 /** out[t, i, j] = Σ_kk a[t·aBS + i·ai + kk·ak] · b[t·bBS + kk·bk + j·bj]; one thread per output element. */
 export const matmulSource = `function (a, b, m, n, k, ai, ak, bk, bj, aBS, bBS) {
     const i = this.thread.x;
@@ -141,7 +119,7 @@ export const scatterAddRowsSource = `function (src, start, perm, cols) {
     return s;
   }`;
 
-/** out = dst with row r replaced by src row pos[r] where pos[r] ≥ 0 (the host inverts the index list). */
+/** out = dst with row r replaced by src row pos[r] where pos[r] ≥ 0 (the host inverts the index list; writeStrided too, 1 column). */
 export const scatterRowsSource = `function (dst, src, pos, cols) {
     const i = this.thread.x;
     ${floorDiv('r', 'i', 'cols')}

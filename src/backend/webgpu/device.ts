@@ -71,10 +71,6 @@ class BufferPool {
   }
 }
 
-export interface BindingBuffer {
-  buffer: GPUBuffer;
-}
-
 export interface DeviceStats {
   /** GPU buffers ever created (storage, params and staging pools together). */
   created: number;

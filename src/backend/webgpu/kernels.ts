@@ -5,7 +5,7 @@
 import type { BinaryOp, Kernels, MatmulArgs, ReduceOp, Storage, UnaryOp } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { binaryTable, opCode, unaryTable } from '../elementwise.js';
-import { coalesce } from '../layout.js';
+import { coalesce, sizeOf } from '../layout.js';
 import { COMPUTE_STAGE, type GpuDevice } from './device.js';
 
 /**
@@ -203,7 +203,7 @@ export class GpuKernels implements Kernels {
   }
 
   binary(op: BinaryOp, a: Storage, b: Storage, outShape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): Storage {
-    const n = outShape.reduce((p, d) => p * d, 1);
+    const n = sizeOf(outShape);
     const out = this.alloc(op, a.dtype, n);
     const params = layoutParams(op, [n], outShape, [aStrides, bStrides]);
     this.run1d('binary', n, params, [buf(a), buf(b), out.buffer], { OP: opCode(binaryTable, op) });
@@ -211,7 +211,7 @@ export class GpuKernels implements Kernels {
   }
 
   where(cond: Storage, a: Storage, b: Storage, outShape: readonly number[], cs: readonly number[], as: readonly number[], bs: readonly number[]): Storage {
-    const n = outShape.reduce((p, d) => p * d, 1);
+    const n = sizeOf(outShape);
     const out = this.alloc('where', a.dtype, n);
     this.run1d('where', n, layoutParams('where', [n], outShape, [cs, as, bs]), [buf(cond), buf(a), buf(b), out.buffer]);
     return out;
@@ -233,14 +233,14 @@ export class GpuKernels implements Kernels {
   }
 
   strided(x: Storage, outShape: readonly number[], strides: readonly number[], offset: number): Storage {
-    const n = outShape.reduce((p, d) => p * d, 1);
+    const n = sizeOf(outShape);
     const out = this.alloc('strided', x.dtype, n);
     this.run1d('strided', n, this.movementParams('strided', n, outShape, strides, offset), [buf(x), out.buffer]);
     return out;
   }
 
   writeStrided(dst: Storage, x: Storage, xShape: readonly number[], strides: readonly number[], offset: number): void {
-    const n = xShape.reduce((p, d) => p * d, 1);
+    const n = sizeOf(xShape);
     this.run1d('writeStrided', n, this.movementParams('writeStrided', n, xShape, strides, offset), [buf(x), buf(dst)]);
   }
 

@@ -1,8 +1,7 @@
 // CPU reference loops of the elementwise kernels: the oracle every other backend is tested against.
 import { binaryTable, unaryTable, type BinaryOp, type UnaryOp } from '../../elementwise.js';
 import { allocArray, type TypedArray } from '../../dtype.js';
-
-const size = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+import { sizeOf } from '../../layout.js';
 
 // Each op is one expression of the elementwise table; a row loop is generated per op so the arithmetic
 // is inlined (a shared loop calling a function per element is megamorphic and several times slower).
@@ -69,7 +68,7 @@ export function unaryRef(op: UnaryOp, x: TypedArray, param: number): TypedArray 
 
 /** Visit every index of `shape`, passing the flat offsets into operands with the given strides. */
 function forEachBroadcast(shape: readonly number[], stridesList: readonly (readonly number[])[], visit: (i: number, offs: number[]) => void): void {
-  const n = size(shape);
+  const n = sizeOf(shape);
   const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
   const offs = stridesList.map(() => 0);
@@ -87,7 +86,7 @@ function forEachBroadcast(shape: readonly number[], stridesList: readonly (reado
 
 export function binaryRef(op: BinaryOp, a: TypedArray, b: TypedArray, shape: readonly number[], as: readonly number[], bs: readonly number[]): TypedArray {
   const rowLoop = binaryRows[op];
-  const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', size(shape));
+  const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', sizeOf(shape));
   if (out.length === 0) return out;
   // rows along the last axis; the outer axes advance like an odometer (no per-element closure)
   const rank = shape.length;
@@ -113,7 +112,7 @@ export function binaryRef(op: BinaryOp, a: TypedArray, b: TypedArray, shape: rea
 }
 
 export function whereRef(c: TypedArray, a: TypedArray, b: TypedArray, shape: readonly number[], cs: readonly number[], as: readonly number[], bs: readonly number[]): TypedArray {
-  const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', size(shape));
+  const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', sizeOf(shape));
   forEachBroadcast(shape, [cs, as, bs], (i, [co, ao, bo]) => {
     out[i] = c[co!] !== 0 ? a[ao!]! : b[bo!]!;
   });

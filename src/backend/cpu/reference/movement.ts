@@ -1,11 +1,10 @@
 // CPU reference loops of the strided copy and strided write kernels.
 import { allocArray, type TypedArray } from '../../dtype.js';
-
-const size = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+import { sizeOf } from '../../layout.js';
 
 /** out[i] = x[offset + Σ_d i_d·strides_d] over the contiguous index space of `shape`. */
 export function stridedRef(x: TypedArray, shape: readonly number[], strides: readonly number[], offset: number): TypedArray {
-  const out = allocArray(x instanceof Float64Array ? 'f64' : x instanceof Int32Array ? 'i32' : 'f32', size(shape));
+  const out = allocArray(x instanceof Float64Array ? 'f64' : x instanceof Int32Array ? 'i32' : 'f32', sizeOf(shape));
   walk(shape, strides, offset, (i, o) => {
     out[i] = x[o]!;
   });
@@ -20,7 +19,7 @@ export function writeStridedRef(dst: TypedArray, x: TypedArray, shape: readonly 
 }
 
 function walk(shape: readonly number[], strides: readonly number[], offset: number, visit: (i: number, o: number) => void): void {
-  const n = size(shape);
+  const n = sizeOf(shape);
   if (n === 0) return;
   const rank = shape.length;
   const last = rank - 1;
