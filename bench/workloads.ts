@@ -88,8 +88,8 @@ export async function timeMatmul(be: Backend, [m, k, n]: readonly [number, numbe
 
 // ---- model workloads: B = 8 sentences of S = 64 pieces, packed (512 rows) ----
 
-export const modelBatch = { sentences: 8, pieces: 64 } as const;
-const T = modelBatch.sentences * modelBatch.pieces;
+/** Pieces per sentence of the model workloads; B (sentences) is 8 unless a caller shrinks it. */
+const S = 64;
 
 export type ModelWorkloadName = 'encoder' | 'train';
 
@@ -108,13 +108,14 @@ function bertConfig(layers: number): BertConfig {
   return { vocabSize: 1000, hidden: 256, layers, heads: 4, ffn: 1024, maxPositions: 128, typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12 };
 }
 
-/** A model workload on the engine's backend, its parameters from seed 1. */
-export function modelWorkload(name: ModelWorkloadName): Workload {
+/** A model workload on the engine's backend, its parameters from seed 1, over B sentences of 64 pieces. */
+export function modelWorkload(name: ModelWorkloadName, B = 8): Workload {
+  const T = B * S;
   const rng = new Rng(1);
   const store = new ParamStore(rng);
   const ids = Int32Array.from({ length: T }, () => rng.int(1000));
-  const pos = Int32Array.from({ length: T }, (_, i) => i % modelBatch.pieces);
-  const segs = fullSegments(Int32Array.from({ length: modelBatch.sentences + 1 }, (_, s) => s * modelBatch.pieces));
+  const pos = Int32Array.from({ length: T }, (_, i) => i % S);
+  const segs = fullSegments(Int32Array.from({ length: B + 1 }, (_, s) => s * S));
   if (name === 'encoder') {
     // one BERT encoder layer forward, H=256, 4 heads
     const bert = new Bert(store, bertConfig(1));
@@ -160,10 +161,10 @@ export function modelWorkload(name: ModelWorkloadName): Workload {
   };
 }
 
-/** A model workload's row: median ms, runs and (training) tokens/s. */
-export function modelRow(name: ModelWorkloadName, variant: string, description: string, ms: readonly number[]): Row {
+/** A model workload's row: median ms, runs and (training) tokens/s, for B sentences. */
+export function modelRow(name: ModelWorkloadName, variant: string, description: string, ms: readonly number[], B = 8): Row {
   const row: Row = { case: variant, backend: description, 'median ms': median(ms), runs: ms.length };
-  if (name === 'train') row['tokens/s'] = T / (median(ms) / 1000);
+  if (name === 'train') row['tokens/s'] = (B * S) / (median(ms) / 1000);
   return row;
 }
 

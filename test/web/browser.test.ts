@@ -10,16 +10,13 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { chromiumPath, launchChromium } from '../../bench/chromium.js';
 import { resolveCheckpoint } from '../../src/io/rundir.js';
 import { pageServer } from '../../src/cli/serve.js';
 import { makeTinyCheckpoint, offramp } from './checkpoint.js';
 
-const chromium = process.env.OFFRAMP_CHROMIUM ?? '/usr/bin/chromium'; // Debian's package
-const flags = ['--headless=new', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--disable-default-apps', '--disable-domain-reliability', '--metrics-recording-only',
-  ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])];
+const chromium = chromiumPath;
 const required = process.env.OFFRAMP_REQUIRE_CHROMIUM === '1';
 const skip = existsSync(chromium) ? false : 'skipped: no Chromium';
 if (skip) {
@@ -65,7 +62,7 @@ describe('explorer in headless Chromium', { skip }, () => {
     await serve('isolated', new Map([['demo', model]]), true);
     await serve('plain', new Map([['demo', model]]), false);
     await serve('empty', new Map(), true);
-    browser = await puppeteer.launch({ executablePath: chromium, args: flags, headless: true });
+    browser = await launchChromium();
   });
 
   after(async () => {
