@@ -15,6 +15,7 @@ import { chromiumPath, launchChromium } from '../../bench/chromium.js';
 import { resolveCheckpoint } from '../../src/io/rundir.js';
 import { pageServer } from '../../src/cli/serve.js';
 import { makeTinyCheckpoint, offramp } from './checkpoint.js';
+import { watchPage } from './watch.js';
 
 const chromium = chromiumPath;
 const required = process.env.OFFRAMP_REQUIRE_CHROMIUM === '1';
@@ -79,16 +80,7 @@ describe('explorer in headless Chromium', { skip }, () => {
   }
 
   async function watched(url: string): Promise<Page> {
-    const page = await browser!.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`${url}: console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`${url}: page error: ${(e as Error).message}`));
-    page.on('requestfailed', (r) => problems.push(`${url}: request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`${url}: HTTP ${r.status()} for ${r.url()}`);
-    });
-    return page;
+    return watchPage(await browser!.newPage(), url, problems);
   }
 
   async function settled(page: Page): Promise<PageState> {
