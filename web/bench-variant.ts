@@ -53,13 +53,13 @@ async function earlyExit(label: string, o: VariantOptions): Promise<Row[]> {
   const name = o.model ?? models[0];
   if (name === undefined) return [{ case: `${label}: skipped: no checkpoint served (offramp serve --model DIR)` }];
   const { model, tokenizer, labels } = await loadServedCheckpoint(name);
-  const count = o.quick ? 16 : 128;
+  const count = o.quick ? 16 : 64;
   const sentences = makeSyntheticTask(1, { train: 0, dev: count, test: 0 }).dev;
   const policies: [string, ExitPolicy][] = [['full', { kind: 'full' }]];
   for (const kind of ['sentee', 'tokee'] as const) {
     for (const target of o.quick ? [2] : [2, 3]) {
       const policy = kind === 'sentee' ? { kind, threshold: 0 } : { kind, threshold: 0, halfWidth: 2 };
-      const c = await calibrate(model, sentences, tokenizer, labels, { policy, target, maxEvaluations: o.quick ? 5 : 12 });
+      const c = await calibrate(model, sentences, tokenizer, labels, { policy, target, maxEvaluations: o.quick ? 5 : 10 });
       policies.push([`${kind === 'sentee' ? 'SENTEE' : 'TOKEE k=2'} ~${target}×`, { ...policy, threshold: c.threshold }]);
     }
   }
