@@ -11,5 +11,6 @@ export const chromiumFlags = ['--headless=new', '--enable-unsafe-webgpu', '--ena
   ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])];
 
 export function launchChromium(): Promise<Browser> {
-  return puppeteer.launch({ executablePath: chromiumPath, args: chromiumFlags, headless: true });
+  // a long waitForFunction is one protocol call: allow it as long as the waits of the tests
+  return puppeteer.launch({ executablePath: chromiumPath, args: chromiumFlags, headless: true, protocolTimeout: 600_000 });
 }

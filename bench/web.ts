@@ -34,7 +34,13 @@ try {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bench.html?run=all${quick ? '&quick=1' : ''}`;
   console.error(`bench:web: ${url}`);
   await page.goto(url);
-  await page.waitForFunction("['done', 'error'].includes(window.offramp.state)", { timeout: 60 * 60_000, polling: 1000 });
+  // short polls (one long wait would be one protocol call, which times out)
+  let shown = '';
+  while (!(await page.evaluate("['done', 'error'].includes(window.offramp?.state)"))) {
+    const now = (await page.evaluate("document.getElementById('status').textContent")) as string;
+    if (now !== shown) console.error(`bench:web: ${(shown = now)}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
   const state = (await page.evaluate('window.offramp')) as { state: string; report?: BenchReport; error?: string };
   if (state.state !== 'done' || !state.report) throw new Error(`bench page: ${state.error}`);
   for (const s of state.report.sections) console.log(markdown(s.section, s.rows, s.note) + '\n');
