@@ -7,7 +7,8 @@ import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { fastMatmulOptions, fastMatmulReady, matmulFast, peakLoop } from '../src/backend/cpu/matmul-fast.js';
 import { matmulRef } from '../src/backend/cpu/reference/matmul.js';
 import { cpuFma } from '../src/backend/cpu/fma.js';
-import type { BenchContext, Row, Section } from './run.js';
+import type { BenchContext, Row, Section } from './report.js';
+import { matmulShapes, rand } from './workloads.js';
 
 /** Median latency (ms) of `fn` via tinybench; `budgetMs` bounds the time spent. */
 export function medianMs(fn: () => void, budgetMs: number, minIters = 5): number {
@@ -19,16 +20,6 @@ export function medianMs(fn: () => void, budgetMs: number, minIters = 5): number
   return r.latency.p50;
 }
 
-export function rand(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
 /** Both-core peak probe, GFLOP/s (median of a few ~50 ms runs). */
 export function probeGflops(threads: number, quick: boolean): number {
   const iters = quick ? 100_000 : 400_000;
@@ -36,13 +27,6 @@ export function probeGflops(threads: number, quick: boolean): number {
   const ms = medianMs(() => (flops = peakLoop(iters, threads)), quick ? 100 : 500, 5);
   return flops / ms / 1e6;
 }
-
-export const matmulShapes: [number, number, number][] = [
-  [128, 768, 768],
-  [128, 768, 3072],
-  [512, 256, 1024],
-  [64, 64, 64],
-];
 
 const matmulSection: Section = {
   name: 'cpu: matmul f32',

@@ -10,7 +10,8 @@ import { dataPath } from '../src/data/paths.js';
 import { evaluate } from '../src/earlyexit/evaluate.js';
 import type { ExitPolicy } from '../src/earlyexit/policy.js';
 import { loadCheckpoint } from '../src/io/checkpoint.js';
-import type { BenchContext, Row, Section } from './run.js';
+import type { BenchContext, Row, Section } from './report.js';
+import { earlyExitRows } from './workloads.js';
 
 const child = fileURLToPath(new URL('./earlyexit-child.js', import.meta.url));
 const checkpoint = process.env.OFFRAMP_EE_MODEL ?? 'runs/conll/seed1/self-sampling';
@@ -55,10 +56,7 @@ export const earlyExitSection: Section = {
           continue;
         }
         const { seconds } = JSON.parse(line) as { seconds: number[] };
-        policies.forEach(([name], i) => {
-          const measured = seconds[0]! / seconds[i]!;
-          rows.push({ case: `${backend}, batch ${batch}, ${limit} sentences`, policy: name, 'median s': seconds[i]!, 'FLOPs speedup': flops[i]!, 'measured speedup': measured, ratio: measured / flops[i]! });
-        });
+        rows.push(...earlyExitRows(`${backend}, batch ${batch}, ${limit} sentences`, policies.map(([name]) => name), seconds, flops));
       }
     }
     return rows;

@@ -4,7 +4,7 @@
 // machine hit both alike. Rows give medians over all runs of all rounds.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BenchContext, Row, Section } from './run.js';
+import type { BenchContext, Row, Section } from './report.js';
 
 const kernelsChild = fileURLToPath(new URL('./kernels-child.js', import.meta.url));
 const modelChild = fileURLToPath(new URL('./model-child.js', import.meta.url));

@@ -8,7 +8,7 @@ import type { Tensor } from '../src/tensor/tensor.js';
 import { layerNorm, layerNormComposite } from '../src/ops/layernorm.js';
 import { sparseQueryAttention, sparseQueryAttentionComposite, type AttentionSegment } from '../src/ops/attention.js';
 import { AdamW, adamwComposite } from '../src/optim/adamw.js';
-import type { BenchContext, Row, Section } from './run.js';
+import type { BenchContext, Row, Section } from './report.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -7,7 +7,7 @@ import type { Backend, MatmulArgs } from '../src/backend/backend.js';
 import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { createGpujsBackend } from '../src/backend/gpujs/index.js';
 import { Rng } from '../src/tensor/random.js';
-import type { BenchContext, Row, Section } from './run.js';
+import type { BenchContext, Row, Section } from './report.js';
 
 const shapes: [number, number, number][] = [[128, 768, 768], [128, 768, 3072], [512, 256, 1024], [64, 64, 64]];
 

@@ -6,7 +6,7 @@
 import type { MatmulArgs } from '../src/backend/backend.js';
 import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { fastMatmulReady, matmulFast, peakLoop } from '../src/backend/cpu/matmul-fast.js';
-import { matmulShapes, rand } from './cpu.js';
+import { matmulShapes, rand } from './workloads.js';
 
 const runs = Number(process.argv[2] ?? '5');
 const threads = await fastMatmulReady();

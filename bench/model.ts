@@ -3,7 +3,8 @@
 // (H=256, 4 heads, B=8, S=64) and one training step (4 layers, 9 labels, AdamW) in tokens/s.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BenchContext, Row, Section } from './run.js';
+import type { BenchContext, Row, Section } from './report.js';
+import { median, modelRow, modelWorkloadNotes, type ModelWorkloadName } from './workloads.js';
 
 const child = fileURLToPath(new URL('./model-child.js', import.meta.url));
 
@@ -19,11 +20,6 @@ const variants: Variant[] = [
   { name: 'gpujs', env: { OFFRAMP_BACKEND: 'gpujs' } },
 ];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
 function runChild(v: Variant, workload: string, runs: number): { ms: number[]; description: string } | string {
   const r = spawnSync(process.execPath, [child, workload, String(runs)], {
     env: { ...process.env, ...v.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
@@ -35,10 +31,10 @@ function runChild(v: Variant, workload: string, runs: number): { ms: number[]; d
   return JSON.parse(line) as { ms: number[]; description: string };
 }
 
-function section(workload: 'encoder' | 'train', name: string, note: string): Section {
+function section(workload: ModelWorkloadName): Section {
   return {
-    name,
-    note,
+    name: modelWorkloadNotes[workload].title,
+    note: `${modelWorkloadNotes[workload].note} Each backend in its own process, same run.`,
     async run(ctx: BenchContext): Promise<Row[]> {
       const rows: Row[] = [];
       let refMs = NaN;
@@ -51,16 +47,11 @@ function section(workload: 'encoder' | 'train', name: string, note: string): Sec
         }
         const ms = median(r.ms);
         if (v.env.OFFRAMP_CPU_REF === '1') refMs = ms;
-        const row: Row = { case: v.name, backend: r.description, 'median ms': ms, runs: r.ms.length, 'speed vs reference': refMs / ms };
-        if (workload === 'train') row['tokens/s'] = (8 * 64) / (ms / 1000);
-        rows.push(row);
+        rows.push({ ...modelRow(workload, v.name, r.description, r.ms), 'speed vs reference': refMs / ms });
       }
       return rows;
     },
   };
 }
 
-export const modelSections: Section[] = [
-  section('encoder', 'model: encoder layer forward', 'One post-LN BERT layer, H=256, 4 heads, B=8 sentences of S=64 pieces (packed, 512 rows), forward only, readback included. Each backend in its own process, same run.'),
-  section('train', 'model: training step', 'Embeddings + 4 layers H=256 + 9-label classifier, B=8, S=64: forward, backward, AdamW, loss readback. tokens/s = 512 / median step time.'),
-];
+export const modelSections: Section[] = [section('encoder'), section('train')];

@@ -26,11 +26,16 @@ const browserPlatform = {
   },
 };
 
-/** Build dist/web/: explorer.js (the explorer page) and worker.js (the CPU matmul pool's worker). */
+/** Build dist/web/: explorer.js, bench.js and parity.js (the pages) and worker.js (the CPU matmul pool's worker). */
 export async function buildWeb() {
   const { kernelFiles } = await import(join(root, 'dist', 'src', 'platform', 'kernels.js'));
   await esbuild.build({
-    entryPoints: { explorer: join(root, 'web', 'explorer.ts'), worker: join(root, 'src', 'backend', 'cpu', 'worker.ts') },
+    entryPoints: {
+      explorer: join(root, 'web', 'explorer.ts'),
+      bench: join(root, 'web', 'bench.ts'),
+      parity: join(root, 'web', 'parity.ts'),
+      worker: join(root, 'src', 'backend', 'cpu', 'worker.ts'),
+    },
     outdir: join(root, 'dist', 'web'),
     bundle: true,
     format: 'esm',

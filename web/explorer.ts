@@ -11,6 +11,7 @@ import type { LayerTrace } from '../src/earlyexit/infer.js';
 import type { ExitPolicy } from '../src/earlyexit/policy.js';
 import { windowUncertainty } from '../src/earlyexit/uncertainty.js';
 import { checkpointFromContents, type Checkpoint } from '../src/io/checkpoint-format.js';
+import { loadServedCheckpoint, servedModels } from './served.js';
 
 /** What the page shows, as in its URL. */
 interface View {
@@ -75,22 +76,6 @@ function policyOf(v: View, layers: number): ExitPolicy {
     case 'tokee':
       return { kind: 'tokee', threshold: v.threshold, halfWidth: Math.round(v.window) };
   }
-}
-
-async function fetchOk(url: string): Promise<Response> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return res;
-}
-
-async function loadCheckpoint(name: string): Promise<Checkpoint> {
-  const base = `/models/${encodeURIComponent(name)}/`;
-  const text = async (f: string) => (await fetchOk(base + f)).text();
-  const [configText, vocabText, labelsText, weights] = await Promise.all([
-    text('config.json'), text('vocab.txt'), text('labels.txt'),
-    fetchOk(`${base}model.safetensors`).then(async (r) => new Uint8Array(await r.arrayBuffer())),
-  ]);
-  return checkpointFromContents({ configText, vocabText, labelsText, weights }, base);
 }
 
 /** A checkpoint from files the user chose or dropped (config.json, vocab.txt, labels.txt, model.safetensors). */
@@ -187,7 +172,7 @@ function render(ck: Checkpoint, v: View, sentences: Sentence[], r: EvalResult, t
 
 async function main(): Promise<void> {
   await startBackend();
-  const models = (await (await fetchOk('/models.json')).json()) as string[];
+  const models = await servedModels();
   const view = readView(models);
   const select = $<HTMLSelectElement>('model');
   for (const m of models) select.add(new Option(m, m));
@@ -227,7 +212,7 @@ async function main(): Promise<void> {
       if (loaded !== v.model) {
         status(`loading ${v.model}…`, 'loading');
         if (ck && !local.has(loaded)) ck.model.dispose();
-        ck = local.get(v.model) ?? (await loadCheckpoint(v.model));
+        ck = local.get(v.model) ?? (await loadServedCheckpoint(v.model));
         loaded = v.model;
         controls.layers.max = String(ck.model.layers);
       }

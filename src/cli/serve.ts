@@ -11,7 +11,8 @@ import { type Command, num, parse, str, UsageError } from './common.js';
 
 const help = `Usage: offramp serve [--model DIR ...] [--port N] [--host H]
 
-Serves the explorer page (web/explorer.html), its code (dist/web/, built by \`npm run web\`) and each
+Serves the pages of web/ (/ is the explorer; /bench.html the benchmark, /bench.html?run=all runs
+it; /parity.html the op parity check), their code (dist/web/, built by \`npm run web\`) and each
 checkpoint named by --model (a run directory's current checkpoint) under /models/NAME/, with the
 headers COOP same-origin and COEP require-corp, so the page's CPU backend can use threads. Prints
 the URL on stdout; Ctrl-C stops it.
@@ -24,7 +25,7 @@ Example:
   offramp demo --out runs/demo && offramp serve --model runs/demo
 `;
 
-export const serveCommand: Command = { name: 'serve', summary: 'serve the browser explorer and checkpoints (http, COOP/COEP)', help, run };
+export const serveCommand: Command = { name: 'serve', summary: 'serve the browser explorer, benchmark page and checkpoints (http, COOP/COEP)', help, run };
 
 export interface ServeOptions {
   /** name on the page → checkpoint or run directory */

@@ -3,9 +3,9 @@
 // characters tokenizes without [UNK]. Kept for `offramp demo` and the recorded reproduction
 // (experiments/reproduce.ts); `offramp vocab` and `train --build-vocab` learn subwords instead
 // (wordpiece-trainer.ts).
-import { writeFileSync } from 'node:fs';
 import { basicTokenize } from './basictokenizer.js';
 import type { Sentence } from './sentence.js';
+import { writeTextFileSync } from '../platform/files.js';
 
 /** Ids 0..4, in this order. */
 export const specialTokens = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
@@ -41,5 +41,5 @@ export function writeVocabFile(path: string, tokens: readonly string[]): void {
   for (const token of tokens) {
     if (token.includes('\n') || token.includes('\r')) throw new Error(`vocabulary token ${JSON.stringify(token)} contains a line break`);
   }
-  writeFileSync(path, tokens.map((t) => `${t}\n`).join(''));
+  writeTextFileSync(path, tokens.map((t) => `${t}\n`).join(''));
 }

@@ -1,6 +1,6 @@
-// Reading a file synchronously (Node). The browser build swaps in browser/files.ts, which has no file
-// system: pages fetch what they need and pass the contents.
-import { readFileSync } from 'node:fs';
+// Reading and writing a file synchronously (Node). The browser build swaps in browser/files.ts, which has
+// no file system: pages fetch what they need and pass the contents.
+import { readFileSync, writeFileSync } from 'node:fs';
 
 export function readTextFileSync(path: string): string {
   return readFileSync(path, 'utf8');
@@ -8,4 +8,8 @@ export function readTextFileSync(path: string): string {
 
 export function readBytesSync(path: string): Uint8Array {
   return readFileSync(path);
+}
+
+export function writeTextFileSync(path: string, text: string): void {
+  writeFileSync(path, text);
 }

@@ -10,16 +10,14 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { chromiumPath, launchChromium } from '../../bench/chromium.js';
 import { resolveCheckpoint } from '../../src/io/rundir.js';
 import { pageServer } from '../../src/cli/serve.js';
 import { makeTinyCheckpoint, offramp } from './checkpoint.js';
+import { watchPage } from './watch.js';
 
-const chromium = process.env.OFFRAMP_CHROMIUM ?? '/usr/bin/chromium'; // Debian's package
-const flags = ['--headless=new', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--disable-default-apps', '--disable-domain-reliability', '--metrics-recording-only',
-  ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])];
+const chromium = chromiumPath;
 const required = process.env.OFFRAMP_REQUIRE_CHROMIUM === '1';
 const skip = existsSync(chromium) ? false : 'skipped: no Chromium';
 if (skip) {
@@ -65,7 +63,7 @@ describe('explorer in headless Chromium', { skip }, () => {
     await serve('isolated', new Map([['demo', model]]), true);
     await serve('plain', new Map([['demo', model]]), false);
     await serve('empty', new Map(), true);
-    browser = await puppeteer.launch({ executablePath: chromium, args: flags, headless: true });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -82,16 +80,7 @@ describe('explorer in headless Chromium', { skip }, () => {
   }
 
   async function watched(url: string): Promise<Page> {
-    const page = await browser!.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`${url}: console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`${url}: page error: ${(e as Error).message}`));
-    page.on('requestfailed', (r) => problems.push(`${url}: request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`${url}: HTTP ${r.status()} for ${r.url()}`);
-    });
-    return page;
+    return watchPage(await browser!.newPage(), url, problems);
   }
 
   async function settled(page: Page): Promise<PageState> {

@@ -1,6 +1,6 @@
-// Browser build of platform/files.ts: there is no file system to read.
+// Browser build of platform/files.ts: there is no file system to read or write.
 function noFiles(path: string): never {
-  throw new Error(`${path}: files cannot be read by path in a browser; fetch the contents and pass them instead`);
+  throw new Error(`${path}: files cannot be read or written by path in a browser; fetch the contents and pass them instead`);
 }
 
 export function readTextFileSync(path: string): string {
@@ -9,4 +9,8 @@ export function readTextFileSync(path: string): string {
 
 export function readBytesSync(path: string): Uint8Array {
   return noFiles(path);
+}
+
+export function writeTextFileSync(path: string, _text: string): void {
+  noFiles(path);
 }
