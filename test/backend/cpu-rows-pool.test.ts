@@ -40,7 +40,7 @@ function bothWays(outSizes: number[], kernel: (outs: Float32Array[]) => boolean,
 const pooled = async () => ((await fastMatmulReady()) > 1 ? false : 'one thread: nothing is sliced');
 
 test('row kernels on the pool: bit-identical to one thread (binary flat and by rows, GELU, softmax, layerNorm, AdamW)', { skip: await pooled() }, () => {
-  const rows = 1001;
+  const rows = 1201;
   const h = 256;
   const n = rows * h + 3; // a scalar tail
   const x = heapRand(n, 1);

@@ -170,8 +170,9 @@ export function matmulFast(a: Float32Array, b: Float32Array, p: MatmulArgs, thre
   return result;
 }
 
-/** Below this many units × unit bytes a row kernel runs on the caller alone (a pool job costs a few µs). */
-const MIN_PARALLEL_ROW_BYTES = 1 << 18;
+/** Below this many units × unit bytes a row kernel runs on the caller alone (a pool job costs a few µs, a
+ * sleeping worker tens; a 512×256 add takes ~20 µs). */
+const MIN_PARALLEL_ROW_BYTES = 1 << 20;
 
 /**
  * A row kernel (wasm-rows.ts export `fn`) over `units` units (elements or rows), sliced over the pool:
