@@ -2,6 +2,8 @@
 // run is its own process with bench/memory-hook.js loaded, which reports at exit the peak resident set
 // (getrusage maxRSS: wasm heap, JS heap, worker threads, file buffers) and the wasm heap: the memory it
 // grew to, the allocator's high-water mark and the most bytes live at once. Medians over the runs.
+// Then, in this process, `evaluate` over the same data again and again with changing batch sizes: the
+// wasm memory and resident set after each pass.
 //   node dist/bench/memory.js --model DIR --data FILE.conll [--runs 3] [--batch-pieces 2048,512]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveCheckpoint } from '../src/io/rundir.js';
 import { readConll } from '../src/data/conll.js';
+import { loadCheckpoint } from '../src/io/checkpoint.js';
+import { evaluate } from '../src/earlyexit/evaluate.js';
+import { init } from '../src/tensor/engine.js';
+import { wasmHeap } from '../src/backend/cpu/heap.js';
 
 const argv = process.argv.slice(2);
 const arg = (flag: string, fallback?: string): string => {
@@ -52,3 +58,15 @@ for (const [name, args] of cases) {
   const m = (k: string) => median(all.map((s) => s[k]!)).toFixed(0);
   process.stdout.write(`| ${name} | ${m('peakRssMB')} | ${m('wasmMemoryMB')} | ${m('heapHighWaterMB')} | ${m('heapPeakLiveMB')} |\n`);
 }
+
+await init({ log: false, prefer: 'cpu' });
+const ckpt = await loadCheckpoint(model);
+const sentences = readConll(data);
+const passes = [2048, 2048, 1024, 512, 4096, 2048, 1024];
+const after: string[] = [];
+for (const batchPieces of passes) {
+  await evaluate(ckpt.model, sentences, ckpt.tokenizer, ckpt.labels, { policy: { kind: 'full' }, batchPieces });
+  after.push(`| ${batchPieces} | ${(wasmHeap().memoryBytes / 2 ** 20).toFixed(0)} | ${(wasmHeap().blocks.highWaterBytes / 2 ** 20).toFixed(0)} | ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} |`);
+}
+process.stdout.write(`\nRepeated evaluate (full) in one process, after each pass:\n\n| batch pieces | wasm memory MB | heap high-water MB | RSS MB |\n|---|---|---|---|\n${after.join('\n')}\n`);
+ckpt.model.dispose();

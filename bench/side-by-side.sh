@@ -5,7 +5,10 @@
 # heads, B=8, S=64) for offramp and PyTorch (the same torch.nn.TransformerEncoderLayer as bench-torch.py),
 # interleaved, then a table of medians and ratios (bench/side-by-side-table.js). The peers stay outside
 # the project: copy the folder, `npm install` there, `apt-get install python3-torch libopenblas0-pthread`.
-# usage: bash bench/side-by-side.sh PEERS_COPY [rounds=2] [out.jsonl]   (from a built checkout)
+# The JS peers wait up to 45 s for a quiet machine before each workload (lib/harness.mjs); beside
+# background jobs it never comes, so ANCHORS_NO_WAIT=1 (the harness's switch) measures at once, as the
+# offramp and PyTorch rows always do.
+# usage: ANCHORS_NO_WAIT=1 bash bench/side-by-side.sh PEERS_COPY [rounds=2] [out.jsonl]   (from a built checkout)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 peers=$(cd "$1" && pwd); rounds=${2:-2}; out=$(realpath -m "${3:-$peers/side-by-side.jsonl}")
