@@ -3,13 +3,13 @@
 //   node dist/bench/side-by-side-table.js side-by-side.jsonl
 import { readFileSync } from 'node:fs';
 
-interface Rec { engine: string; variant?: string; threads?: number; workload: string; medianMs: number }
+interface Rec { engine: string; variant?: string; threads?: number; workload: string; medianMs: number; shape?: { H?: number } }
 
 const recs = readFileSync(process.argv[2]!, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Rec);
-/** workload names of the peers' scripts → one name per workload */
-const workloadOf = (w: string): string | null =>
-  /^encoder768|encoder_fwd_H768/.test(w) ? 'encoder layer H=768' : /^encoder/.test(w) ? 'encoder layer H=256'
-    : /^train/.test(w) ? 'training step (4 layers, H=256)' : null;
+/** workload names of the peers' scripts (the JS peers give the width in `shape.H`) → one name per workload */
+const workloadOf = (r: Rec): string | null =>
+  /^encoder768|encoder_fwd_H768/.test(r.workload) || (/^encoder/.test(r.workload) && r.shape?.H === 768) ? 'encoder layer H=768'
+    : /^encoder/.test(r.workload) ? 'encoder layer H=256' : /^train/.test(r.workload) ? 'training step (4 layers, H=256)' : null;
 const engineOf = (r: Rec): string => {
   if (r.engine === 'offramp') return 'offramp (cpu, 2 threads)';
   if (r.engine.startsWith('torch')) return `PyTorch ${r.engine.slice(6)} (${r.threads} thread${r.threads === 1 ? '' : 's'})`;
@@ -22,7 +22,7 @@ const median = (xs: number[]) => {
 
 const groups = new Map<string, Map<string, number[]>>();
 for (const r of recs) {
-  const w = workloadOf(r.workload);
+  const w = workloadOf(r);
   if (!w || !Number.isFinite(r.medianMs)) continue;
   if (!groups.has(w)) groups.set(w, new Map());
   const g = groups.get(w)!;
