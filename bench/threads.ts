@@ -2,10 +2,12 @@
 // layer and a training step with OFFRAMP_CPU_THREADS=1 and =2, each in its own process, interleaved
 // (1, 2, 1, 2, …) so load changes on a shared machine hit both alike. Prints, per workload, each op's
 // median ms per step on 1 and 2 threads, its share of the 1-thread step and its 1→2 speed-up, then the
-// step itself and the caller's wait for workers (synchronisation and imbalance).
+// step itself and the caller's wait for workers (synchronisation and imbalance). First it prints the
+// SIMD peak probe on 1 and 2 threads: whether a second core is free at all.
 //   node dist/bench/threads.js [rounds=5] [runs per process=5] [workloads=encoder,train]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { fastMatmulReady, peakLoop } from '../src/backend/cpu/matmul-fast.js';
 
 const child = fileURLToPath(new URL('./profile-child.js', import.meta.url));
 const [rounds = 5, runs = 5] = process.argv.slice(2, 4).map(Number);
@@ -25,18 +27,31 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
 
+// first, how much of a second core there is: the SIMD peak loop on 1 and on 2 threads, alternately
+if ((await fastMatmulReady()) > 1) {
+  const rate: Record<number, number[]> = { 1: [], 2: [] };
+  for (let r = 0; r < 5; r++) {
+    for (const n of [1, 2]) {
+      const t0 = performance.now();
+      const flops = peakLoop(2e6, n);
+      rate[n]!.push(flops / (performance.now() - t0) / 1e6);
+    }
+  }
+  process.stdout.write(`peak probe, median of 5: ${median(rate[1]!).toFixed(0)} GFLOP/s on 1 thread, ${median(rate[2]!).toFixed(0)} GFLOP/s on 2 (in all)\n`);
+}
 process.stdout.write(`${rounds} rounds × ${runs} steps per process, threads interleaved; medians over processes (each process: mean per step)\n`);
 for (const workload of which) {
   const got = new Map<string, Profile[]>(threads.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) for (const n of threads) got.get(n)!.push(profile(workload, n));
   const med = (n: string, pick: (p: Profile) => number) => median(got.get(n)!.map(pick));
-  const step1 = med('1', (p) => median(p.ms));
+  const step1 = med('1', (p) => mean(p.ms)); // a mean per process, as the per-op times
   const ops = [...new Set(got.get('1')!.flatMap((p) => Object.keys(p.ops)))];
   const rows = ops.map((op) => ({ op, t1: med('1', (p) => p.ops[op] ?? 0), t2: med('2', (p) => p.ops[op] ?? 0) })).sort((a, b) => b.t1 - a.t1);
   const lines = [`\n### ${workload}\n`, '| op | 1 thread ms | share | 2 threads ms | share | 1→2 speed-up |', '|---|---|---|---|---|---|'];
-  const step2 = med('2', (p) => median(p.ms));
+  const step2 = med('2', (p) => mean(p.ms));
   for (const { op, t1, t2 } of rows) {
     if (t1 < 0.005 * step1) continue;
     lines.push(`| ${op} | ${f(t1)} | ${(100 * t1 / step1).toFixed(0)}% | ${f(t2)} | ${(100 * t2 / step2).toFixed(0)}% | ${(t1 / t2).toFixed(2)}× |`);
