@@ -91,10 +91,12 @@ export async function timeMatmul(be: Backend, [m, k, n]: readonly [number, numbe
 /** Pieces per sentence of the model workloads; B (sentences) is 8 unless a caller shrinks it. */
 const S = 64;
 
-export type ModelWorkloadName = 'encoder' | 'train';
+export type ModelWorkloadName = 'encoder' | 'encoder768' | 'train';
+export const modelWorkloadNames: readonly ModelWorkloadName[] = ['encoder', 'encoder768', 'train'];
 
 export const modelWorkloadNotes: Record<ModelWorkloadName, { title: string; note: string }> = {
   encoder: { title: 'model: encoder layer forward', note: 'One post-LN BERT layer, H=256, 4 heads, B=8 sentences of S=64 pieces (packed, 512 rows), forward only, readback included.' },
+  encoder768: { title: 'model: encoder layer forward, H=768', note: "One post-LN BERT layer at BERT-base's H=768, 12 heads, B=8 sentences of S=64 pieces, forward only, readback included." },
   train: { title: 'model: training step', note: 'Embeddings + 4 layers H=256 + 9-label classifier, B=8, S=64: forward, backward, AdamW, loss readback. tokens/s = 512 / median step time.' },
 };
 
@@ -104,8 +106,8 @@ export interface Workload {
   dispose(): void;
 }
 
-function bertConfig(layers: number): BertConfig {
-  return { vocabSize: 1000, hidden: 256, layers, heads: 4, ffn: 1024, maxPositions: 128, typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12 };
+function bertConfig(layers: number, hidden = 256): BertConfig {
+  return { vocabSize: 1000, hidden, layers, heads: hidden / 64, ffn: 4 * hidden, maxPositions: 128, typeVocabSize: 2, dropout: 0.1, layerNormEps: 1e-12 };
 }
 
 /** A model workload on the engine's backend, its parameters from seed 1, over B sentences of 64 pieces. */
@@ -116,10 +118,11 @@ export function modelWorkload(name: ModelWorkloadName, B = 8): Workload {
   const ids = Int32Array.from({ length: T }, () => rng.int(1000));
   const pos = Int32Array.from({ length: T }, (_, i) => i % S);
   const segs = fullSegments(Int32Array.from({ length: B + 1 }, (_, s) => s * S));
-  if (name === 'encoder') {
-    // one BERT encoder layer forward, H=256, 4 heads
-    const bert = new Bert(store, bertConfig(1));
-    const h = fromArray(Float32Array.from({ length: T * 256 }, () => rng.normal()), [T, 256]).keep();
+  if (name !== 'train') {
+    // one BERT encoder layer forward, H=256 with 4 heads or H=768 with 12
+    const hidden = name === 'encoder' ? 256 : 768;
+    const bert = new Bert(store, bertConfig(1, hidden));
+    const h = fromArray(Float32Array.from({ length: T * hidden }, () => rng.normal()), [T, hidden]).keep();
     return {
       async step() {
         const out = noGrad(() => tidy(() => bert.layers[0]!.forward(h, h, segs, null).out));

@@ -1,8 +1,9 @@
-// The task loop of the fast f32 matmul, run by the calling thread and by every pool worker over one
-// shared WebAssembly memory (the CPU backend's f32 heap, so A, B and C are already there). The caller
-// describes the job in the control block and bumps SEQ; every thread then claims tasks (a group of batches × a block of output columns) until none
-// are left. Each output element is computed by one task with a fixed summation order, so results do
-// not depend on how many threads ran or which thread took which task.
+// The task loop of the worker pool, run by the calling thread and by every pool worker over one shared
+// WebAssembly memory (the CPU backend's f32 heap, so operands and results are already there). The caller
+// describes the job in the control block and bumps SEQ; every thread then claims tasks until none are
+// left: for a matmul, a group of batches × a block of output columns; for a row kernel (runRows in
+// matmul-fast.ts), a slice of its rows or elements. Each output element is computed by one task with a
+// fixed summation order, so results do not depend on how many threads ran or which took which task.
 import { MR, NR, EDGE_TILE_BYTES, type MatmulExports } from './wasm-kernels.js';
 
 /** Control block layout (Int32Array over a SharedArrayBuffer). */
@@ -22,11 +23,46 @@ export const C = {
   SCRATCH: 21, SCRATCH_STRIDE: 22,
   /** tasks whose inputs are ready (all of them: operands live on the heap) */
   COPIED: 23,
-  /** 0: matmul tasks; 1: each task runs the peak probe loop for ITERS iterations */
+  /** 0: matmul tasks; 1: each task runs the peak probe loop for ITERS iterations; 2: a row kernel's slices */
   KIND: 24,
   ITERS: 25,
+  /** row jobs: the kernel (index in kernelNames), the argument that counts units, units in all, units per task */
+  FN: 26, SPLIT_ARG: 27, UNITS: 28, CHUNK: 29,
   SIZE: 32,
 } as const;
+
+/** Row jobs: up to this many kernel arguments, as f64 after the control words, then each one's bytes per unit. */
+export const MAX_ARGS = 16;
+export const CTRL_BYTES = C.SIZE * 4 + 2 * MAX_ARGS * 8;
+
+/** The kernel exports by name, in an order every thread agrees on (row jobs name them by index). */
+export function kernelNames(w: MatmulExports): string[] {
+  return Object.keys(w).filter((k) => typeof (w as unknown as Record<string, unknown>)[k] === 'function').sort();
+}
+
+interface RowViews { args: Float64Array; strides: Float64Array; fns: ((...a: number[]) => unknown)[] }
+const rowViews = new WeakMap<ArrayBufferLike, RowViews>();
+function views(ctrl: Int32Array, w: MatmulExports): RowViews {
+  let v = rowViews.get(ctrl.buffer);
+  if (!v) {
+    const fns = kernelNames(w).map((k) => (w as unknown as Record<string, (...a: number[]) => unknown>)[k]!);
+    v = { args: new Float64Array(ctrl.buffer, C.SIZE * 4, MAX_ARGS), strides: new Float64Array(ctrl.buffer, C.SIZE * 4 + MAX_ARGS * 8, MAX_ARGS), fns };
+    rowViews.set(ctrl.buffer, v);
+  }
+  return v;
+}
+
+/** Row task t: the kernel on units [t·chunk, (t+1)·chunk), every pointer argument moved to its first unit. */
+function runRowTask(ctrl: Int32Array, w: MatmulExports, t: number): void {
+  const { args, strides, fns } = views(ctrl, w);
+  const chunk = ctrl[C.CHUNK]!;
+  const u0 = t * chunk;
+  const split = ctrl[C.SPLIT_ARG]!;
+  const a: number[] = [];
+  for (let i = 0; i < MAX_ARGS; i++) a.push(args[i]! + strides[i]! * u0);
+  a[split] = Math.min(chunk, ctrl[C.UNITS]! - u0);
+  fns[ctrl[C.FN]!]!(...a);
+}
 
 export const MAX_TASKS = 0xffff;
 /** depth of a packed k-chunk: the B micro-panel (KC×NR) stays in L1 */
@@ -53,7 +89,9 @@ export function runTasks(ctrl: Int32Array, w: MatmulExports, thread: number, seq
     if (t >= nTasks) return;
     if (Atomics.compareExchange(ctrl, C.NEXT, cur, cur + 1) !== cur) continue;
     while (Atomics.load(ctrl, C.COPIED) <= t); // the caller is still copying this task's inputs in
-    if (ctrl[C.KIND] === 1) w.peak(ctrl[C.ITERS]!);
+    const kind = ctrl[C.KIND];
+    if (kind === 1) w.peak(ctrl[C.ITERS]!);
+    else if (kind === 2) runRowTask(ctrl, w, t);
     else packedA = runTask(ctrl, w, thread, t, packedA);
     Atomics.add(ctrl, C.DONE, 1);
     Atomics.notify(ctrl, C.DONE);

@@ -2,42 +2,33 @@
 // worker pool) address directly, so f32 storage lives where the kernels read and write it and no
 // kernel copies its operands in or its result out.
 //
-// Blocks come from size-class free lists over a bump pointer: a request is rounded up to its class
-// (multiples of 64 bytes up to 1 KiB, then 8 classes per power of two, ≤ 12.5% waste), `release`
-// pushes the block on its class's list and the next request of that class pops it. Blocks are never
-// split or merged: a training loop asks for the same sizes every step, so the lists reach a steady
-// state after the first step. The memory grows (by at least a quarter) when the bump pointer runs
-// out. A shared memory never detaches its buffer on grow; `memory.buffer` returns a new, longer
+// Blocks come from a BlockAllocator (allocator.ts): freed blocks merge with free neighbours and are
+// split for smaller requests, so batches of any length reuse the same bytes and the heap stays near the
+// most bytes ever live at once. The memory grows (by at least a quarter) when the allocator needs more;
+// a wasm memory cannot shrink, so what it has grown to stays reserved for the next batch. A shared
+// memory never detaches its buffer on grow; `memory.buffer` returns a new, longer
 // SharedArrayBuffer over the same bytes, so views made earlier stay valid and new views are made
 // over the newest buffer. Every buffer object the memory has handed out is remembered, so `owns`
 // can tell a heap view from a plain array.
 import { MEMORY_MAX_PAGES, sharedMemory } from './wasm-kernels.js';
 import type { WasmMemory } from './wasm-api.js';
+import { BlockAllocator } from './allocator.js';
 
 const PAGE = 65536;
 /** bytes below this are never handed out (address 0 stays a null pointer) */
 const BASE = 1024;
 
-/** The class (block size in bytes) of a request of `bytes` bytes. */
-export function sizeClass(bytes: number): number {
-  if (bytes <= 1024) return Math.max(64, Math.ceil(bytes / 64) * 64);
-  const step = 2 ** (Math.floor(Math.log2(bytes)) - 3);
-  return Math.ceil(bytes / step) * step;
-}
-
 export class WasmHeap {
   readonly memory: WasmMemory;
   private buf: ArrayBufferLike;
   private readonly own = new Set<ArrayBufferLike>();
-  private top = BASE;
-  private readonly lists = new Map<number, number[]>();
-  /** byte offset → class of every block handed out and not yet released */
-  private readonly blocks = new Map<number, number>();
+  readonly blocks: BlockAllocator;
 
   constructor(initialPages = 256) {
     this.memory = sharedMemory(initialPages);
     this.buf = this.memory.buffer;
     this.own.add(this.buf);
+    this.blocks = new BlockAllocator(BASE, (end) => end <= this.buf.byteLength || this.grow(end));
   }
 
   /** The newest buffer (views over it reach every byte allocated so far). */
@@ -47,25 +38,12 @@ export class WasmHeap {
 
   /** A block of at least `bytes` bytes, 64-byte aligned; -1 when the memory cannot grow that far. */
   alloc(bytes: number): number {
-    const cls = sizeClass(bytes);
-    let off = this.lists.get(cls)?.pop();
-    if (off === undefined) {
-      if (this.top + cls > this.buf.byteLength && !this.grow(this.top + cls)) return -1;
-      off = this.top;
-      this.top += cls;
-    }
-    this.blocks.set(off, cls);
-    return off;
+    return this.blocks.alloc(bytes);
   }
 
   /** Return a block from `alloc`. Unknown offsets (and second releases) are ignored. */
   free(off: number): void {
-    const cls = this.blocks.get(off);
-    if (cls === undefined) return;
-    this.blocks.delete(off);
-    let list = this.lists.get(cls);
-    if (!list) this.lists.set(cls, (list = []));
-    list.push(off);
+    this.blocks.free(off);
   }
 
   /** A view of `size` f32s on a fresh block (zero-filled if asked); a plain array if the heap is full. */
@@ -94,12 +72,12 @@ export class WasmHeap {
 
   /** Blocks handed out and not released. */
   get liveBlocks(): number {
-    return this.blocks.size;
+    return this.blocks.liveBlocks;
   }
 
-  /** Bytes the heap spans (bump pointer). */
-  get usedBytes(): number {
-    return this.top;
+  /** Bytes of the memory (what it has grown to; never less than the allocator's high-water mark). */
+  get memoryBytes(): number {
+    return this.buf.byteLength;
   }
 
   private grow(need: number): boolean {

@@ -8,7 +8,7 @@
 import { envVar } from '../../platform/env.js';
 import { callerCanWait, hardwareThreads, startWorker, threadsUnavailableReason } from '../../platform/threads.js';
 import type { MatmulArgs } from '../backend.js';
-import { C, MAX_TASKS, runTasks, scratchBytes } from './gemm.js';
+import { C, CTRL_BYTES, MAX_ARGS, MAX_TASKS, kernelNames, runTasks, scratchBytes } from './gemm.js';
 import { NR, PEAK_FLOPS_PER_ITER, instantiate, kernelModule, type MatmulExports } from './wasm-kernels.js';
 import { wasmHeap, type WasmHeap } from './heap.js';
 import { cpuFma } from './fma.js';
@@ -47,6 +47,10 @@ interface State {
   ctrl: Int32Array;
   workers: number;
   seq: number;
+  fnIndex: Map<string, number>;
+  /** row jobs' arguments and bytes per unit (views into the control block) */
+  args: Float64Array;
+  strides: Float64Array;
 }
 
 let state: State | null = null;
@@ -58,12 +62,17 @@ function init(): State {
   const module = kernelModule(cpuFma());
   // one thread needs no shared buffer (a page that is not cross-origin isolated has none)
   const single = fastMatmulOptions.threads === 1;
-  const ctrl = new Int32Array(single ? new ArrayBuffer(C.SIZE * 4) : new SharedArrayBuffer(C.SIZE * 4));
+  const ctrl = new Int32Array(single ? new ArrayBuffer(CTRL_BYTES) : new SharedArrayBuffer(CTRL_BYTES));
   const workers = fastMatmulOptions.threads - 1;
   for (let t = 1; t <= workers; t++) {
     startWorker(new URL('./worker.js', import.meta.url), { memory, module, ctrl: ctrl.buffer, thread: t, spin: fastMatmulOptions.spin });
   }
-  state = { heap, w: instantiate(memory, module), ctrl, workers, seq: Atomics.load(ctrl, C.SEQ) };
+  const w = instantiate(memory, module);
+  const names = kernelNames(w);
+  state = {
+    heap, w, ctrl, workers, seq: Atomics.load(ctrl, C.SEQ), fnIndex: new Map(names.map((k, i) => [k, i])),
+    args: new Float64Array(ctrl.buffer, C.SIZE * 4, MAX_ARGS), strides: new Float64Array(ctrl.buffer, C.SIZE * 4 + MAX_ARGS * 8, MAX_ARGS),
+  };
   return state;
 }
 
@@ -161,6 +170,44 @@ export function matmulFast(a: Float32Array, b: Float32Array, p: MatmulArgs, thre
   return result;
 }
 
+/** Below this many units × unit bytes a row kernel runs on the caller alone (a pool job costs a few µs, a
+ * sleeping worker tens; a 512×256 add takes ~20 µs). */
+const MIN_PARALLEL_ROW_BYTES = 1 << 20;
+
+/**
+ * A row kernel (wasm-rows.ts export `fn`) over `units` units (elements or rows), sliced over the pool:
+ * argument `splitArg` holds the unit count, and each argument i moves by strides[i] bytes per unit
+ * (0 for what every slice shares). Slices start at multiples of `granule` units (keep SIMD groups whole,
+ * so a slice computes exactly what the whole call would). `unitBytes` sizes the work for the threshold.
+ */
+export function runRows(fn: string, args: readonly number[], splitArg: number, strides: readonly number[], granule: number, unitBytes: number): void {
+  const s = init();
+  const units = args[splitArg]!;
+  const helpers = Math.min(fastMatmulOptions.threads - 1, Atomics.load(s.ctrl, C.READY));
+  const kernel = (s.w as unknown as Record<string, (...a: number[]) => unknown>)[fn]!;
+  if (helpers === 0 || units * unitBytes < MIN_PARALLEL_ROW_BYTES || units < 2 * granule) {
+    kernel(...args);
+    return;
+  }
+  // ~4 slices per thread, so a preempted thread on a shared machine delays the job by a quarter slice
+  const want = 4 * (helpers + 1);
+  const chunk = Math.ceil(units / want / granule) * granule;
+  const nTasks = Math.ceil(units / chunk);
+  const c = s.ctrl;
+  s.args.fill(0);
+  s.strides.fill(0);
+  args.forEach((a, i) => (s.args[i] = a));
+  strides.forEach((b, i) => (s.strides[i] = b));
+  c[C.FN] = s.fnIndex.get(fn)!;
+  c[C.SPLIT_ARG] = splitArg;
+  c[C.UNITS] = units;
+  c[C.CHUNK] = chunk;
+  const seq = startJob(s, 2, nTasks, nTasks);
+  Atomics.store(c, C.SEQ, seq);
+  Atomics.notify(c, C.SEQ);
+  finishJob(s, seq, nTasks);
+}
+
 function startJob(s: State, kind: number, nTasks: number, copied: number): number {
   const c = s.ctrl;
   c[C.KIND] = kind;
@@ -173,14 +220,21 @@ function startJob(s: State, kind: number, nTasks: number, copied: number): numbe
   return seq;
 }
 
+/** Pool jobs run and the caller's time spent waiting for workers after its own tasks (for bench/threads.ts). */
+export const poolStats = { jobs: 0, waitMs: 0 };
+
 /** The caller takes tasks too, then waits (spinning a little first) until every task is done. */
 function finishJob(s: State, seq: number, nTasks: number): void {
   const c = s.ctrl;
   runTasks(c, s.w, 0, seq);
+  poolStats.jobs++;
+  if (Atomics.load(c, C.DONE) >= nTasks) return;
+  const t0 = performance.now();
   for (let i = 0; Atomics.load(c, C.DONE) < nTasks; i++) {
     const done = Atomics.load(c, C.DONE);
     if (callerCanWait && i > fastMatmulOptions.spin && done < nTasks) Atomics.wait(c, C.DONE, done, 1);
   }
+  poolStats.waitMs += performance.now() - t0;
 }
 
 /**

@@ -1,11 +1,12 @@
 // JS side of the SIMD row kernels (wasm-rows.ts): decides whether a call can take the wasm path (f32
 // operands on the wasm heap, strides it handles) and describes it as pointers. Each function returns
-// false when it cannot, and the backend then runs the reference loop.
+// false when it cannot, and the backend then runs the reference loop. Large calls are sliced over the
+// worker pool (runRows in matmul-fast.ts), at SIMD-group boundaries, so the results do not change.
 import type { AdamWArgs, BinaryOp, UnaryOp } from '../backend.js';
 import { adamwRef } from './reference/adamw.js';
 import { wasmHeap } from './heap.js';
 import { coalesce } from '../layout.js';
-import { kernels } from './matmul-fast.js';
+import { kernels, runRows } from './matmul-fast.js';
 import { unaryTable, type UnaryEntry } from '../elementwise.js';
 
 const onHeap = (...xs: Float32Array[]): boolean => {
@@ -30,7 +31,9 @@ export function binaryFast(op: BinaryOp, a: Float32Array, b: Float32Array, shape
   const outer = dims.slice(2);
   const block = n * rows;
   if (outer.length === 0) {
-    fn(out.byteOffset, a.byteOffset, ai, aRow * 4, b.byteOffset, bi, bRow * 4, n, rows);
+    const args = [out.byteOffset, a.byteOffset, ai, aRow * 4, b.byteOffset, bi, bRow * 4, n, rows];
+    if (rows > 1) runRows(`bin_${op}`, args, 8, [n * 4, aRow * 4, 0, 0, bRow * 4], 1, n * 4);
+    else runRows(`bin_${op}`, args, 7, [4, ai * 4, 0, 0, bi * 4], 4, 4);
     return true;
   }
   // odometer over the outer axes
@@ -55,14 +58,14 @@ export function binaryFast(op: BinaryOp, a: Float32Array, b: Float32Array, shape
 
 export function unaryFast(op: UnaryOp, x: Float32Array, out: Float32Array): boolean {
   if (!(unaryTable[op] as UnaryEntry).wasm || !onHeap(x, out)) return false;
-  if (out.length > 0) kernels()[`un_${op}`]!(out.byteOffset, x.byteOffset, x.length);
+  if (out.length > 0) runRows(`un_${op}`, [out.byteOffset, x.byteOffset, x.length], 2, [4, 4], 4, 4);
   return true;
 }
 
 /** In place: each row of x [rows, n] becomes softmax(scale·row). n must be a multiple of 4. */
 export function softmaxRowsFast(x: Float32Array, rows: number, n: number, scale: number): boolean {
   if (n % 4 !== 0 || !onHeap(x)) return false;
-  if (rows * n > 0) kernels().softmaxRows(x.byteOffset, rows, n, scale);
+  if (rows * n > 0) runRows('softmaxRows', [x.byteOffset, rows, n, scale], 1, [n * 4], 1, n * 4);
   return true;
 }
 
@@ -70,8 +73,8 @@ export function adamwFast(p: Float32Array, g: Float32Array, m: Float32Array, v: 
   if (!onHeap(p, g, m, v)) return false;
   const n2 = p.length & ~1;
   if (n2 > 0) {
-    kernels().adamw(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n2, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2,
-      a.lr, a.bc1, a.bc2, a.eps, 1 - a.lr * a.weightDecay);
+    runRows('adamw', [p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, n2, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2,
+      a.lr, a.bc1, a.bc2, a.eps, 1 - a.lr * a.weightDecay], 4, [4, 4, 4, 4], 4, 16);
   }
   if (n2 < p.length) adamwRef(p.subarray(n2), g.subarray(n2), m.subarray(n2), v.subarray(n2), a);
   return true;
@@ -79,7 +82,7 @@ export function adamwFast(p: Float32Array, g: Float32Array, m: Float32Array, v: 
 
 export function layerNormFast(x: Float32Array, gamma: Float32Array, beta: Float32Array, rows: number, h: number, eps: number, y: Float32Array, mean: Float32Array, rstd: Float32Array): boolean {
   if (h % 4 !== 0 || h === 0 || !onHeap(x, gamma, beta, y, mean, rstd)) return false;
-  if (rows > 0) kernels().layerNorm(x.byteOffset, gamma.byteOffset, beta.byteOffset, y.byteOffset, mean.byteOffset, rstd.byteOffset, rows, h, eps);
+  if (rows > 0) runRows('layerNorm', [x.byteOffset, gamma.byteOffset, beta.byteOffset, y.byteOffset, mean.byteOffset, rstd.byteOffset, rows, h, eps], 6, [h * 4, 0, 0, h * 4, 4, 4], 1, h * 4);
   return true;
 }
 
