@@ -40,13 +40,18 @@ export function kernelNames(w: MatmulExports): string[] {
   return Object.keys(w).filter((k) => typeof (w as unknown as Record<string, unknown>)[k] === 'function').sort();
 }
 
+/** A row job's arguments and each one's bytes per unit: the f64 views after the control words. */
+export function rowJobViews(ctrl: Int32Array): { args: Float64Array; strides: Float64Array } {
+  return { args: new Float64Array(ctrl.buffer, C.SIZE * 4, MAX_ARGS), strides: new Float64Array(ctrl.buffer, C.SIZE * 4 + MAX_ARGS * 8, MAX_ARGS) };
+}
+
 interface RowViews { args: Float64Array; strides: Float64Array; fns: ((...a: number[]) => unknown)[] }
 const rowViews = new WeakMap<ArrayBufferLike, RowViews>();
 function views(ctrl: Int32Array, w: MatmulExports): RowViews {
   let v = rowViews.get(ctrl.buffer);
   if (!v) {
     const fns = kernelNames(w).map((k) => (w as unknown as Record<string, (...a: number[]) => unknown>)[k]!);
-    v = { args: new Float64Array(ctrl.buffer, C.SIZE * 4, MAX_ARGS), strides: new Float64Array(ctrl.buffer, C.SIZE * 4 + MAX_ARGS * 8, MAX_ARGS), fns };
+    v = { ...rowJobViews(ctrl), fns };
     rowViews.set(ctrl.buffer, v);
   }
   return v;

@@ -8,7 +8,7 @@
 import { envVar } from '../../platform/env.js';
 import { callerCanWait, hardwareThreads, startWorker, threadsUnavailableReason } from '../../platform/threads.js';
 import type { MatmulArgs } from '../backend.js';
-import { C, CTRL_BYTES, MAX_ARGS, MAX_TASKS, kernelNames, runTasks, scratchBytes } from './gemm.js';
+import { C, CTRL_BYTES, MAX_TASKS, kernelNames, rowJobViews, runTasks, scratchBytes } from './gemm.js';
 import { NR, PEAK_FLOPS_PER_ITER, instantiate, kernelModule, type MatmulExports } from './wasm-kernels.js';
 import { wasmHeap, type WasmHeap } from './heap.js';
 import { cpuFma } from './fma.js';
@@ -70,8 +70,7 @@ function init(): State {
   const w = instantiate(memory, module);
   const names = kernelNames(w);
   state = {
-    heap, w, ctrl, workers, seq: Atomics.load(ctrl, C.SEQ), fnIndex: new Map(names.map((k, i) => [k, i])),
-    args: new Float64Array(ctrl.buffer, C.SIZE * 4, MAX_ARGS), strides: new Float64Array(ctrl.buffer, C.SIZE * 4 + MAX_ARGS * 8, MAX_ARGS),
+    heap, w, ctrl, workers, seq: Atomics.load(ctrl, C.SEQ), fnIndex: new Map(names.map((k, i) => [k, i])), ...rowJobViews(ctrl),
   };
   return state;
 }
