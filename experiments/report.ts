@@ -97,7 +97,7 @@ for (const set of sets) {
   // the figures and the row list follow the first seed that ran every part (later seeds may run fewer)
   const r0 = runs.find((r) => r.selfSampling?.curve) ?? runs[0]!;
   md.push(`## ${r0.name} (${r0.task})${r0.args.tag ? `, variant \`${String(r0.args.tag)}\`` : ''}`, '');
-  md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, ${origin(r0)}; stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr}, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend, matmul threads per run ${runs.map((r) => `${r.machine.matmulThreads ?? '?'} (seed ${r.seed})`).join(', ')}; a run with one thread shared the machine with another such run. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
+  md.push(`Seeds: ${runs.map((r) => r.seed).join(', ')}. Model: 12 layers, hidden ${r0.args.hidden ?? 'of the ' + r0.args.preset + ' preset'}, ${origin(r0)}; stage 1 ${r0.args.epochs} epochs at lr ${r0.args.lr} with batches of ${String(r0.args['batch-pieces'] ?? 1024)} pieces, stage 2 ${r0.args['stage2-epochs']} epoch(s). Sentences: ${Object.entries(r0.sizes).map(([k, n]) => `${k} ${n}`).join(', ')}. Thresholds were chosen on ${r0.sizes.calibDev} dev sentences; every score is on the test set. Machine: ${r0.machine.cpus} × ${r0.machine.cpu ?? 'CPU'}, Node ${r0.machine.node}, CPU backend, matmul threads per run ${runs.map((r) => `${r.machine.matmulThreads ?? '?'} (seed ${r.seed})`).join(', ')}; a run with one thread shared the machine with another such run. Wall time of the whole run: ${agg(runs.map((r) => r.totalMinutes), (x) => `${x.toFixed(0)} min`)}; stage 1 training ${agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)} min`)}.`, '');
   if (runs.length > 1) md.push('Cells are the mean ± half the range over the seeds that ran that row (their number is in the last column).', '');
   md.push('| model | policy | target | test score | FLOPs speedup | official (MACs) | mean exit layer | seeds |', '|---|---|---|---|---|---|---|---|');
   const line = (model: string, policy: string, target: string, pick: (r: Result) => Summary | undefined) => {
@@ -188,14 +188,15 @@ function recipeTable(): string[] {
   for (const set of sets) {
     const runs = readdirSync(join(v.results!, set)).filter((f) => /^seed\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(v.results!, set, f), 'utf8')) as Result);
     const r0 = runs[0]!;
-    const recipe = r0.pretraining ? `pretrained (${r0.pretraining.bert ? `${String((r0.pretraining.bert as { layers: number }).layers)}-layer ` : ''}MLM, ${r0.pretraining.steps} steps)` : `from scratch (${r0.args.vocab ? 'vocab file' : 'whole-word vocabulary'})`;
+    const batch = `batch ${String(r0.args['batch-pieces'] ?? 1024)}`;
+    const recipe = r0.pretraining ? `pretrained (${r0.pretraining.bert ? `${String((r0.pretraining.bert as { layers: number }).layers)}-layer ` : ''}MLM, ${r0.pretraining.steps} steps), ${batch}` : `from scratch (${r0.args.vocab ? 'vocab file' : 'whole-word vocabulary'}), ${batch}`;
     const st = (d: string) => agg(runs.map((r) => r.static?.[d]?.score), pct);
     const mins = agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)}`);
     rows.push(`| ${r0.name}${r0.args.tag ? ` \`${String(r0.args.tag)}\`` : ''} | ${recipe} | ${agg(runs.map((r) => r.stage1?.full.score), pct)} | ${st('6')} | ${st('4')} | ${st('3')} | ${mins} | ${runs.map((r) => r.seed).join(', ')} |`);
   }
   return [
     '## Recipes compared', '',
-    'Test score of the 12-layer model in full after stage 1, and of the static models trained as such (6, 4, 3 layers; for a pretrained recipe they start from that many evenly spaced layers of the pretrained encoder, except in the `pretrained3` variant, whose 3-layer encoder was pretrained as such). Mean ± half the range over the seeds; – where not run.', '',
+    'Test score of the 12-layer model in full after stage 1, and of the static models trained as such (6, 4, 3 layers; for a pretrained recipe they start from that many evenly spaced layers of the pretrained encoder, except where the recipe names a 3-layer MLM: that encoder was pretrained with 3 layers). Batch: pieces per fine-tuning batch. Mean ± half the range over the seeds; – where not run.', '',
     '| data set | recipe | 12 layers | 6 layers | 4 layers | 3 layers | stage 1 min | seeds |', '|---|---|---|---|---|---|---|---|',
     ...rows, '',
   ];
