@@ -55,12 +55,17 @@ export const Simd = {
  */
 export class Fn {
   readonly code: number[] = [];
-  private readonly locals: ValType[] = [];
+  private readonly localTypes: ValType[] = [];
   constructor(readonly params: readonly ValType[], readonly results: readonly ValType[] = [], readonly fma = false) {}
 
   local(t: ValType): number {
-    this.locals.push(t);
-    return this.params.length + this.locals.length - 1;
+    this.localTypes.push(t);
+    return this.params.length + this.localTypes.length - 1;
+  }
+
+  /** n new locals of type t, numbered in order */
+  locals(t: ValType, n: number): number[] {
+    return Array.from({ length: n }, () => this.local(t));
   }
 
   raw(...bytes: number[]): this {
@@ -160,7 +165,7 @@ export class Fn {
     const out: number[] = [];
     // locals, run-length grouped
     const groups: [number, ValType][] = [];
-    for (const t of this.locals) {
+    for (const t of this.localTypes) {
       const last = groups[groups.length - 1];
       if (last && last[1] === t) last[0]++;
       else groups.push([1, t]);
