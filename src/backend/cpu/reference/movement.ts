@@ -1,6 +1,6 @@
 // CPU reference loops of the strided copy and strided write kernels.
 import { allocArray, type TypedArray } from '../../dtype.js';
-import { forEachBlock, sizeOf } from '../../layout.js';
+import { sizeOf } from '../../layout.js';
 
 /** out[i] = x[offset + Σ_d i_d·strides_d] over the contiguous index space of `shape`. */
 export function stridedRef(x: TypedArray, shape: readonly number[], strides: readonly number[], offset: number): TypedArray {
@@ -19,11 +19,23 @@ export function writeStridedRef(dst: TypedArray, x: TypedArray, shape: readonly 
 }
 
 function walk(shape: readonly number[], strides: readonly number[], offset: number, visit: (i: number, o: number) => void): void {
-  if (sizeOf(shape) === 0) return;
-  // the innermost axis runs as a plain loop; the others through forEachBlock
-  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
-  const innerStride = strides[shape.length - 1] ?? 0;
-  forEachBlock(shape.slice(0, -1), [strides], inner, (i, [o]) => {
-    for (let j = 0; j < inner; j++) visit(i + j, offset + o! + j * innerStride);
-  });
+  const n = sizeOf(shape);
+  if (n === 0) return;
+  const rank = shape.length;
+  const last = rank - 1;
+  const idx = new Array<number>(rank).fill(0);
+  let o = offset;
+  // the innermost axis runs as a plain loop; the others advance like an odometer
+  const inner = rank === 0 ? 1 : shape[last]!;
+  const innerStride = rank === 0 ? 0 : strides[last]!;
+  for (let i = 0; i < n; i += inner) {
+    for (let j = 0; j < inner; j++) visit(i + j, o + j * innerStride);
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]!++;
+      o += strides[d]!;
+      if (idx[d]! < shape[d]!) break;
+      o -= strides[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
 }
