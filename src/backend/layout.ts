@@ -38,3 +38,24 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
   }
   return { shape: outShape, strides: outStrides };
 }
+
+/**
+ * Visit the blocks of a row-major loop nest whose outer axes are `shape` (the inner axes, `block`
+ * elements, are the caller's): visit(start, offsets) gets the block's first output index and each
+ * operand's offset from its strides over the outer axes, advanced like an odometer.
+ */
+export function forEachBlock(shape: readonly number[], strides: readonly (readonly number[])[], block: number, visit: (start: number, offsets: readonly number[]) => void): void {
+  const n = sizeOf(shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  const offs = strides.map(() => 0);
+  for (let b = 0; b < n; b++) {
+    visit(b * block, offs);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      for (let k = 0; k < offs.length; k++) offs[k]! += strides[k]![d]!;
+      if (idx[d]! < shape[d]!) break;
+      for (let k = 0; k < offs.length; k++) offs[k]! -= strides[k]![d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}

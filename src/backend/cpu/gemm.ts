@@ -21,8 +21,6 @@ export const C = {
   AI: 14, AK: 15, BK: 16, BJ: 17,
   COL_BLOCK: 18, N_COL_BLOCKS: 19, BATCH_GROUP: 20,
   SCRATCH: 21, SCRATCH_STRIDE: 22,
-  /** tasks whose inputs are ready (all of them: operands live on the heap) */
-  COPIED: 23,
   /** 0: matmul tasks; 1: each task runs the peak probe loop for ITERS iterations; 2: a row kernel's slices */
   KIND: 24,
   ITERS: 25,
@@ -93,7 +91,6 @@ export function runTasks(ctrl: Int32Array, w: MatmulExports, thread: number, seq
     const t = cur & 0xffff;
     if (t >= nTasks) return;
     if (Atomics.compareExchange(ctrl, C.NEXT, cur, cur + 1) !== cur) continue;
-    while (Atomics.load(ctrl, C.COPIED) <= t); // the caller is still copying this task's inputs in
     const kind = ctrl[C.KIND];
     if (kind === 1) w.peak(ctrl[C.ITERS]!);
     else if (kind === 2) runRowTask(ctrl, w, t);

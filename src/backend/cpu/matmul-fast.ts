@@ -87,11 +87,6 @@ export async function fastMatmulReady(): Promise<number> {
   return s.workers + 1;
 }
 
-/** Workers ready to take tasks right now (the caller not counted). */
-export function readyWorkers(): number {
-  return state ? Atomics.load(state.ctrl, C.READY) : 0;
-}
-
 const roundUp = (x: number, r: number) => Math.ceil(x / r) * r;
 
 /**
@@ -153,12 +148,7 @@ export function matmulFast(a: Float32Array, b: Float32Array, p: MatmulArgs, thre
   c[C.BK] = p.transB ? 1 : n; c[C.BJ] = p.transB ? k : 1;
   c[C.COL_BLOCK] = colBlock; c[C.N_COL_BLOCKS] = ncb; c[C.BATCH_GROUP] = group;
   c[C.SCRATCH] = SCRATCH; c[C.SCRATCH_STRIDE] = stride;
-  const seq = startJob(s, 0, nTasks, nTasks);
-  if (helpers > 0) {
-    Atomics.store(c, C.SEQ, seq);
-    Atomics.notify(c, C.SEQ);
-  }
-  finishJob(s, seq, nTasks);
+  runJob(s, 0, nTasks, helpers > 0);
   let result: Float32Array;
   if (direct) result = out;
   else if (out) {
@@ -201,30 +191,28 @@ export function runRows(fn: string, args: readonly number[], splitArg: number, s
   c[C.SPLIT_ARG] = splitArg;
   c[C.UNITS] = units;
   c[C.CHUNK] = chunk;
-  const seq = startJob(s, 2, nTasks, nTasks);
-  Atomics.store(c, C.SEQ, seq);
-  Atomics.notify(c, C.SEQ);
-  finishJob(s, seq, nTasks);
-}
-
-function startJob(s: State, kind: number, nTasks: number, copied: number): number {
-  const c = s.ctrl;
-  c[C.KIND] = kind;
-  c[C.NTASKS] = nTasks;
-  c[C.DONE] = 0;
-  c[C.COPIED] = copied;
-  const seq = (s.seq + 1) | 0;
-  s.seq = seq;
-  Atomics.store(c, C.NEXT, (seq & 0x7fff) << 16);
-  return seq;
+  runJob(s, 2, nTasks, true);
 }
 
 /** Pool jobs run and the caller's time spent waiting for workers after its own tasks (for bench/threads.ts). */
 export const poolStats = { jobs: 0, waitMs: 0 };
 
-/** The caller takes tasks too, then waits (spinning a little first) until every task is done. */
-function finishJob(s: State, seq: number, nTasks: number): void {
+/**
+ * Publish a job of `nTasks` tasks (waking the workers when `wake`), take tasks on the caller too, then
+ * wait (spinning a little first) until every task is done.
+ */
+function runJob(s: State, kind: number, nTasks: number, wake: boolean): void {
   const c = s.ctrl;
+  c[C.KIND] = kind;
+  c[C.NTASKS] = nTasks;
+  c[C.DONE] = 0;
+  const seq = (s.seq + 1) | 0;
+  s.seq = seq;
+  Atomics.store(c, C.NEXT, (seq & 0x7fff) << 16);
+  if (wake) {
+    Atomics.store(c, C.SEQ, seq);
+    Atomics.notify(c, C.SEQ);
+  }
   runTasks(c, s.w, 0, seq);
   poolStats.jobs++;
   if (Atomics.load(c, C.DONE) >= nTasks) return;
@@ -244,11 +232,6 @@ export function peakLoop(iters: number, threads = fastMatmulOptions.threads): nu
   const s = init();
   const n = Math.min(threads, Atomics.load(s.ctrl, C.READY) + 1);
   s.ctrl[C.ITERS] = iters;
-  const seq = startJob(s, 1, n, n);
-  if (n > 1) {
-    Atomics.store(s.ctrl, C.SEQ, seq);
-    Atomics.notify(s.ctrl, C.SEQ);
-  }
-  finishJob(s, seq, n);
+  runJob(s, 1, n, n > 1);
   return n * iters * PEAK_FLOPS_PER_ITER;
 }

@@ -5,7 +5,7 @@
 import type { AdamWArgs, BinaryOp, UnaryOp } from '../backend.js';
 import { adamwRef } from './reference/adamw.js';
 import { wasmHeap } from './heap.js';
-import { coalesce } from '../layout.js';
+import { coalesce, forEachBlock } from '../layout.js';
 import { kernels, runRows } from './matmul-fast.js';
 import { unaryTable, type UnaryEntry } from '../elementwise.js';
 
@@ -21,38 +21,20 @@ const onHeap = (...xs: Float32Array[]): boolean => {
 export function binaryFast(op: BinaryOp, a: Float32Array, b: Float32Array, shape: readonly number[], as: readonly number[], bs: readonly number[], out: Float32Array): boolean {
   if (!onHeap(a, b, out)) return false;
   if (out.length === 0) return true;
-  // merged axes, innermost first: [size, a stride, b stride]
   const c = coalesce(shape, [as, bs]);
-  const dims = c.shape.map((size, d): [number, number, number] => [size, c.strides[0]![d]!, c.strides[1]![d]!]).reverse();
-  const [n, ai, bi] = dims[0] ?? [1, 0, 0];
+  const rank = c.shape.length;
+  const [n, ai, bi] = rank > 0 ? [c.shape[rank - 1]!, c.strides[0]![rank - 1]!, c.strides[1]![rank - 1]!] : [1, 0, 0];
   if ((ai !== 0 && ai !== 1) || (bi !== 0 && bi !== 1)) return false;
-  const [rows, aRow, bRow] = dims[1] ?? [1, 0, 0];
-  const fn = kernels()[`bin_${op}`]!;
-  const outer = dims.slice(2);
-  const block = n * rows;
-  if (outer.length === 0) {
+  const [rows, aRow, bRow] = rank > 1 ? [c.shape[rank - 2]!, c.strides[0]![rank - 2]!, c.strides[1]![rank - 2]!] : [1, 0, 0];
+  if (rank <= 2) {
     const args = [out.byteOffset, a.byteOffset, ai, aRow * 4, b.byteOffset, bi, bRow * 4, n, rows];
     if (rows > 1) runRows(`bin_${op}`, args, 8, [n * 4, aRow * 4, 0, 0, bRow * 4], 1, n * 4);
     else runRows(`bin_${op}`, args, 7, [4, ai * 4, 0, 0, bi * 4], 4, 4);
     return true;
   }
-  // odometer over the outer axes
-  const idx = new Array<number>(outer.length).fill(0);
-  let ao = 0;
-  let bo = 0;
-  for (let o = 0; o < out.length; o += block) {
-    fn(out.byteOffset + o * 4, a.byteOffset + ao * 4, ai, aRow * 4, b.byteOffset + bo * 4, bi, bRow * 4, n, rows);
-    for (let d = 0; d < outer.length; d++) {
-      const [size, sa, sb] = outer[d]!;
-      idx[d]!++;
-      ao += sa;
-      bo += sb;
-      if (idx[d]! < size) break;
-      ao -= sa * size;
-      bo -= sb * size;
-      idx[d] = 0;
-    }
-  }
+  const fn = kernels()[`bin_${op}`]!;
+  forEachBlock(c.shape.slice(0, -2), c.strides, n * rows, (o, [ao, bo]) =>
+    fn(out.byteOffset + o * 4, a.byteOffset + ao! * 4, ai, aRow * 4, b.byteOffset + bo! * 4, bi, bRow * 4, n, rows));
   return true;
 }
 

@@ -10,31 +10,40 @@ export const F64 = 0x7c;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
-function uleb(v: number, out: number[]): void {
+/** unsigned LEB128 */
+function uleb(v: number): number[] {
+  const out: number[] = [];
   do {
     let b = v & 0x7f;
     v >>>= 7;
     if (v !== 0) b |= 0x80;
     out.push(b);
   } while (v !== 0);
+  return out;
 }
 
-function sleb(v: number, out: number[]): void {
+/** signed LEB128 */
+function sleb(v: number): number[] {
+  const out: number[] = [];
   for (;;) {
     const b = v & 0x7f;
     v >>= 7;
     if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
       out.push(b);
-      return;
+      return out;
     }
     out.push(b | 0x80);
   }
 }
 
-function name(s: string, out: number[]): void {
-  const bytes = new TextEncoder().encode(s);
-  uleb(bytes.length, out);
-  out.push(...bytes);
+/** A WebAssembly vector: the item count, then the items. */
+function vec(items: readonly (readonly number[])[]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
 }
 
 /** SIMD opcodes (after the 0xfd prefix). */
@@ -55,22 +64,27 @@ export const Simd = {
  */
 export class Fn {
   readonly code: number[] = [];
-  private readonly locals: ValType[] = [];
+  private readonly localTypes: ValType[] = [];
   constructor(readonly params: readonly ValType[], readonly results: readonly ValType[] = [], readonly fma = false) {}
 
   local(t: ValType): number {
-    this.locals.push(t);
-    return this.params.length + this.locals.length - 1;
+    this.localTypes.push(t);
+    return this.params.length + this.localTypes.length - 1;
+  }
+
+  /** n new locals of type t, numbered in order */
+  locals(t: ValType, n: number): number[] {
+    return Array.from({ length: n }, () => this.local(t));
   }
 
   raw(...bytes: number[]): this {
     this.code.push(...bytes);
     return this;
   }
-  get(i: number): this { return this.raw(0x20, ...lebU(i)); }
-  set(i: number): this { return this.raw(0x21, ...lebU(i)); }
-  tee(i: number): this { return this.raw(0x22, ...lebU(i)); }
-  i32(v: number): this { return this.raw(0x41, ...lebS(v | 0)); }
+  get(i: number): this { return this.raw(0x20, ...uleb(i)); }
+  set(i: number): this { return this.raw(0x21, ...uleb(i)); }
+  tee(i: number): this { return this.raw(0x22, ...uleb(i)); }
+  i32(v: number): this { return this.raw(0x41, ...sleb(v | 0)); }
   f32(v: number): this {
     const b = new Uint8Array(new Float32Array([v]).buffer);
     return this.raw(0x43, ...b);
@@ -89,8 +103,8 @@ export class Fn {
   /** i32 local += local */
   incBy(i: number, j: number): this { return this.get(i).get(j).add().set(i); }
   // scalar f32 memory
-  f32Load(offset = 0): this { return this.raw(0x2a, 2, ...lebU(offset)); }
-  f32Store(offset = 0): this { return this.raw(0x38, 2, ...lebU(offset)); }
+  f32Load(offset = 0): this { return this.raw(0x2a, 2, ...uleb(offset)); }
+  f32Store(offset = 0): this { return this.raw(0x38, 2, ...uleb(offset)); }
   // scalar f32 arithmetic
   fadd(): this { return this.raw(0x92); }
   fdiv(): this { return this.raw(0x95); }
@@ -101,17 +115,17 @@ export class Fn {
   /** v128.const with four equal f32 lanes */
   vconst(v: number): this {
     const b = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
-    return this.raw(0xfd, ...lebU(Simd.const), ...b);
+    return this.raw(0xfd, ...uleb(Simd.const), ...b);
   }
   vsub(): this { return this.simd(Simd.f32x4Sub); }
   vdiv(): this { return this.simd(Simd.f32x4Div); }
   /** f32x4.extract_lane i */
   vlane(i: number): this { return this.simd(Simd.f32x4ExtractLane).raw(i); }
-  simd(op: number): this { return this.raw(0xfd, ...lebU(op)); }
-  vload(offset = 0): this { return this.raw(0xfd, ...lebU(Simd.load), 4, ...lebU(offset)); }
-  vstore(offset = 0): this { return this.raw(0xfd, ...lebU(Simd.store), 4, ...lebU(offset)); }
-  vsplatLoad(offset = 0): this { return this.raw(0xfd, ...lebU(Simd.load32Splat), 2, ...lebU(offset)); }
-  vzero(): this { return this.raw(0xfd, ...lebU(Simd.const), ...new Array<number>(16).fill(0)); }
+  simd(op: number): this { return this.raw(0xfd, ...uleb(op)); }
+  vload(offset = 0): this { return this.raw(0xfd, ...uleb(Simd.load), 4, ...uleb(offset)); }
+  vstore(offset = 0): this { return this.raw(0xfd, ...uleb(Simd.store), 4, ...uleb(offset)); }
+  vsplatLoad(offset = 0): this { return this.raw(0xfd, ...uleb(Simd.load32Splat), 2, ...uleb(offset)); }
+  vzero(): this { return this.raw(0xfd, ...uleb(Simd.const), ...new Array<number>(16).fill(0)); }
   vsplat(): this { return this.simd(Simd.f32x4Splat); }
   vadd(): this { return this.simd(Simd.f32x4Add); }
   vmul(): this { return this.simd(Simd.f32x4Mul); }
@@ -137,9 +151,9 @@ export class Fn {
     }
     return this.raw(0x0b);
   }
-  br(depth: number): this { return this.raw(0x0c, ...lebU(depth)); }
-  brIf(depth: number): this { return this.raw(0x0d, ...lebU(depth)); }
-  call(fn: number): this { return this.raw(0x10, ...lebU(fn)); }
+  br(depth: number): this { return this.raw(0x0c, ...uleb(depth)); }
+  brIf(depth: number): this { return this.raw(0x0d, ...uleb(depth)); }
+  call(fn: number): this { return this.raw(0x10, ...uleb(fn)); }
 
   /** for (i = start; i < end; i += step) body — `end` and `step` are emitters of one i32 each. */
   forRange(i: number, start: () => void, end: () => void, step: number, body: () => void): this {
@@ -157,35 +171,16 @@ export class Fn {
   }
 
   encodeBody(): number[] {
-    const out: number[] = [];
     // locals, run-length grouped
     const groups: [number, ValType][] = [];
-    for (const t of this.locals) {
+    for (const t of this.localTypes) {
       const last = groups[groups.length - 1];
       if (last && last[1] === t) last[0]++;
       else groups.push([1, t]);
     }
-    uleb(groups.length, out);
-    for (const [n, t] of groups) {
-      uleb(n, out);
-      out.push(t);
-    }
-    out.push(...this.code, 0x0b);
-    const sized: number[] = [];
-    uleb(out.length, sized);
-    return [...sized, ...out];
+    const body = [...vec(groups.map(([n, t]) => [...uleb(n), t])), ...this.code, 0x0b];
+    return [...uleb(body.length), ...body];
   }
-}
-
-function lebU(v: number): number[] {
-  const o: number[] = [];
-  uleb(v, o);
-  return o;
-}
-function lebS(v: number): number[] {
-  const o: number[] = [];
-  sleb(v, o);
-  return o;
 }
 
 export interface ModuleSpec {
@@ -195,47 +190,21 @@ export interface ModuleSpec {
   funcs: { name: string; fn: Fn }[];
 }
 
-function section(id: number, body: number[], out: number[]): void {
-  out.push(id);
-  uleb(body.length, out);
-  out.push(...body);
+function section(id: number, body: readonly number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
 }
 
 export function encodeModule(spec: ModuleSpec): Uint8Array {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  // types: one per function (duplicates are allowed)
-  const types: number[] = [];
-  uleb(spec.funcs.length, types);
-  for (const { fn } of spec.funcs) {
-    types.push(0x60);
-    uleb(fn.params.length, types);
-    types.push(...fn.params);
-    uleb(fn.results.length, types);
-    types.push(...fn.results);
-  }
-  section(1, types, out);
-  const imports: number[] = [1];
-  name('env', imports);
-  name('memory', imports);
-  imports.push(0x02, spec.memory.shared ? 0x03 : 0x01);
-  uleb(spec.memory.initial, imports);
-  uleb(spec.memory.maximum, imports);
-  section(2, imports, out);
-  const funcs: number[] = [];
-  uleb(spec.funcs.length, funcs);
-  spec.funcs.forEach((_, i) => uleb(i, funcs));
-  section(3, funcs, out);
-  const exports: number[] = [];
-  uleb(spec.funcs.length, exports);
-  spec.funcs.forEach(({ name: n }, i) => {
-    name(n, exports);
-    exports.push(0x00);
-    uleb(i, exports);
-  });
-  section(7, exports, out);
-  const code: number[] = [];
-  uleb(spec.funcs.length, code);
-  for (const { fn } of spec.funcs) code.push(...fn.encodeBody());
-  section(10, code, out);
-  return new Uint8Array(out);
+  const { memory, funcs } = spec;
+  // one type per function (duplicates are allowed)
+  const types = funcs.map(({ fn }) => [0x60, ...uleb(fn.params.length), ...fn.params, ...uleb(fn.results.length), ...fn.results]);
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, memory.shared ? 0x03 : 0x01, ...uleb(memory.initial), ...uleb(memory.maximum)];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([memoryImport])),
+    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
+    ...section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(funcs.map(({ fn }) => fn.encodeBody()))),
+  ]);
 }

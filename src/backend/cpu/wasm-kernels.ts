@@ -23,10 +23,8 @@ function microKernel(mr: number, nr: number, fma: boolean): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32], [], fma);
   const [a, b, c, ldc, kc, first] = [0, 1, 2, 3, 4, 5];
   const nv = nr / 4;
-  const acc: number[] = [];
-  for (let i = 0; i < mr * nv; i++) acc.push(f.local(V128));
-  const bv: number[] = [];
-  for (let v = 0; v < nv; v++) bv.push(f.local(V128));
+  const acc = f.locals(V128, mr * nv);
+  const bv = f.locals(V128, nv);
   const av = f.local(V128);
   const row = f.local(I32);
   f.get(first).if(
@@ -65,14 +63,7 @@ function microKernel(mr: number, nr: number, fma: boolean): Fn {
 function pack(): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32, I32]);
   const [src, sP, sJ, k, n, dst, w] = [0, 1, 2, 3, 4, 5, 6];
-  const j0 = f.local(I32);
-  const jj = f.local(I32);
-  const p = f.local(I32);
-  const s = f.local(I32);
-  const d = f.local(I32);
-  const v = f.local(I32);
-  const sPb = f.local(I32);
-  const sJb = f.local(I32);
+  const [j0, jj, p, s, d, v, sPb, sJb] = f.locals(I32, 8);
   f.get(sP).i32(4).mul().set(sPb);
   f.get(sJ).i32(4).mul().set(sJb);
   f.get(dst).set(d);
@@ -123,8 +114,7 @@ function pack(): Fn {
 function copyTile(): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32]);
   const [src, ss, dst, ds, rows, cols] = [0, 1, 2, 3, 4, 5];
-  const i = f.local(I32);
-  const j = f.local(I32);
+  const [i, j] = f.locals(I32, 2);
   f.forRange(i, () => f.i32(0), () => f.get(rows), 1, () => {
     f.forRange(j, () => f.i32(0), () => f.get(cols), 1, () => {
       f.get(dst).get(j).i32(4).mul().add().get(src).get(j).i32(4).mul().add().f32Load().f32Store();
@@ -153,13 +143,7 @@ const FN_ZERO = 3;
 function gemm(MR: number, NR: number): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [a, aPanel, b, bPanel, c, ldc, m, n, kc, first, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const jr = f.local(I32);
-  const ir = f.local(I32);
-  const ap = f.local(I32);
-  const bp = f.local(I32);
-  const cp = f.local(I32);
-  const rows = f.local(I32);
-  const cols = f.local(I32);
+  const [jr, ir, ap, bp, cp, rows, cols] = f.locals(I32, 7);
   f.get(b).set(bp);
   f.forRange(jr, () => f.i32(0), () => f.get(n), NR, () => {
     f.get(a).set(ap);
@@ -197,8 +181,7 @@ function peak(fma: boolean): Fn {
   const n = 0;
   const acc: number[] = [];
   for (let i = 0; i < PEAK_CHAINS; i++) acc.push(f.local(V128));
-  const x = f.local(V128);
-  const y = f.local(V128);
+  const [x, y] = f.locals(V128, 2);
   f.f32(1e-7).vsplat().set(x);
   f.f32(0.999999).vsplat().set(y);
   for (let i = 0; i < PEAK_CHAINS; i++) f.f32(i).vsplat().set(acc[i]!);

@@ -12,13 +12,8 @@ import { emitExp, mathLocals, type BinaryVec, type UnaryVec } from './wasm-math.
 export function binaryFn(op: BinaryVec): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [out, a, ai, aRow, b, bi, bRow, n, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const r = f.local(I32);
-  const j = f.local(I32);
-  const pa = f.local(I32);
-  const pb = f.local(I32);
-  const nv = f.local(I32);
-  const x = f.local(V128);
-  const y = f.local(V128);
+  const [r, j, pa, pb, nv] = f.locals(I32, 5);
+  const [x, y] = f.locals(V128, 2);
   f.get(n).i32(-4).raw(0x71 /* i32.and */).set(nv);
   const variant = (av: boolean, bv: boolean) => {
     f.get(a).set(pa);
@@ -63,10 +58,8 @@ export function binaryFn(op: BinaryVec): Fn {
 export function unaryFn(op: UnaryVec, fma: boolean): Fn {
   const f = new Fn([I32, I32, I32], [], fma);
   const [out, src, n] = [0, 1, 2];
-  const j = f.local(I32);
-  const nv = f.local(I32);
-  const x = f.local(V128);
-  const u = f.local(V128);
+  const [j, nv] = f.locals(I32, 2);
+  const [x, u] = f.locals(V128, 2);
   const L = mathLocals(f);
   f.get(n).i32(-4).raw(0x71).set(nv);
   f.forRange(j, () => f.i32(0), () => f.get(nv), 4, () => {
@@ -98,13 +91,8 @@ function hsum(f: Fn, v: number): void {
 export function softmaxFn(fma: boolean): Fn {
   const f = new Fn([I32, I32, I32, F32], [], fma);
   const [x, rows, n, scale] = [0, 1, 2, 3];
-  const r = f.local(I32);
-  const j = f.local(I32);
-  const p = f.local(I32);
-  const sc = f.local(V128);
-  const acc = f.local(V128);
-  const v = f.local(V128);
-  const mx = f.local(V128);
+  const [r, j, p] = f.locals(I32, 3);
+  const [sc, acc, v, mx] = f.locals(V128, 4);
   const L = mathLocals(f);
   const nb = f.local(I32);
   f.get(scale).vsplat().set(sc);
@@ -152,13 +140,11 @@ export function adamwFn(): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, F64, F64, F64, F64, F64, F64, F64, F64, F64]);
   const [p, g, m, v, n] = [0, 1, 2, 3, 4];
   const scalars = [5, 6, 7, 8, 9, 10, 11, 12, 13];
-  const locals = scalars.map(() => f.local(V128));
+  const locals = f.locals(V128, scalars.length);
   const [b1, omb1, b2, omb2, lr, bc1, bc2, eps, decay] = locals as [number, number, number, number, number, number, number, number, number];
   locals.forEach((l, i) => f.get(scalars[i]!).simd(Simd.f64x2Splat).set(l));
   const j = f.local(I32);
-  const gv = f.local(V128);
-  const mv = f.local(V128);
-  const vv = f.local(V128);
+  const [gv, mv, vv] = f.locals(V128, 3);
   const load2 = (ptr: number) => f.get(ptr).simd(Simd.load64Zero).raw(3, 0).simd(Simd.f64x2PromoteLowF32x4);
   const store2 = (ptr: number, val: number) => f.get(ptr).get(val).simd(Simd.f32x4DemoteF64x2Zero).simd(Simd.store64Lane).raw(3, 0, 0);
   const [add, mul, div] = [() => f.simd(Simd.f64x2Add), () => f.simd(Simd.f64x2Mul), () => f.simd(Simd.f64x2Div)];
@@ -188,16 +174,9 @@ export function adamwFn(): Fn {
 export function layerNormFn(): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, F32]);
   const [x, gamma, beta, y, mean, rstd, rows, h, eps] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const r = f.local(I32);
-  const c = f.local(I32);
-  const hb = f.local(I32);
-  const acc = f.local(V128);
-  const acc2 = f.local(V128);
-  const mu = f.local(V128);
-  const rs = f.local(V128);
-  const d = f.local(V128);
-  const hf = f.local(F32);
-  const s = f.local(F32);
+  const [r, c, hb] = f.locals(I32, 3);
+  const [acc, acc2, mu, rs, d] = f.locals(V128, 5);
+  const [hf, s] = f.locals(F32, 2);
   f.get(h).i32(4).mul().set(hb);
   f.get(h).fFromI32().set(hf);
   f.forRange(r, () => f.i32(0), () => f.get(rows), 1, () => {
@@ -237,16 +216,8 @@ export function layerNormFn(): Fn {
 export function layerNormBackwardFn(): Fn {
   const f = new Fn([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, h] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const r = f.local(I32);
-  const c = f.local(I32);
-  const hb = f.local(I32);
-  const mu = f.local(V128);
-  const rs = f.local(V128);
-  const xh = f.local(V128);
-  const g = f.local(V128);
-  const dyv = f.local(V128);
-  const mg = f.local(V128);
-  const mgx = f.local(V128);
+  const [r, c, hb] = f.locals(I32, 3);
+  const [mu, rs, xh, g, dyv, mg, mgx] = f.locals(V128, 7);
   const hf = f.local(F32);
   f.get(h).i32(4).mul().set(hb);
   f.get(h).fFromI32().set(hf);

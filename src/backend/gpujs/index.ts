@@ -1,18 +1,11 @@
-// The gpu.js backend: every primitive of the Backend interface (no fused kernels) is a gpu.js kernel (createKernel over
-// this.thread.x, sources in kernels.ts), compiled once per kernel identity and reused for every
-// shape through gpu.js's dynamic output and dynamic arguments.
-//
-// Modes: gpu.js's `cpu` mode (kernels compiled to JavaScript; the default) or `webasm` (kernels
-// compiled to WebAssembly, f32 arithmetic), chosen with `mode` or env OFFRAMP_GPUJS_MODE. Its GL
-// modes need headless-gl (not buildable here); its `webgpu` mode returns a Promise from every
-// kernel call, which the synchronous Kernels contract cannot take (see docs/backends.md).
-//
-// Storage: f32 as Float32Array, i32 (indices) as Int32Array, converted to floats when passed to a
-// kernel (gpu.js kernels take and return numbers; exact below 2^24). f64 is not supported.
-//
-// The host only prepares arguments: it collapses dimensions, checks indices and, for
-// scatterAddRows, groups the indices by destination row (a counting sort of the i32 index list) so
-// that the kernel can gather instead of scatter. No kernel falls back to the CPU reference.
+// The gpu.js backend: the primitives only (no fused kernels), each a gpu.js kernel over this.thread.x
+// (sources in kernels.ts) compiled once per kernel identity and reused for every shape (dynamic
+// output and arguments). Modes: `cpu` (kernels compiled to JavaScript, the default) or `webasm`
+// (mode option or env OFFRAMP_GPUJS_MODE); the GL modes need headless-gl and the `webgpu` mode is
+// async-only, which the synchronous Kernels contract cannot take (docs/backends.md).
+// Storage: Float32Array for f32, Int32Array for indices (passed to kernels as floats: exact below
+// 2^24); no f64. The host only prepares arguments: merged layouts, checked indices, and for the
+// scatters a map from each output row to its sources, so that every kernel gathers.
 import gpujsModule from 'gpu.js';
 import type { IKernelRunShortcut } from 'gpu.js';
 import { createRequire } from 'node:module';
@@ -65,14 +58,16 @@ function noF64(what: string, dtype: DType): void {
   }
 }
 
-/** coalesce (layout.ts), plus each merged dimension's pitch: output elements per step, outermost first. */
-export function collapse(shape: readonly number[], stridesList: readonly (readonly number[])[]): { shape: number[]; strides: number[][]; pitch: number[] } {
-  const c = coalesce(shape, stridesList);
-  return { ...c, pitch: stridesOf(c.shape) };
+/**
+ * The layout arguments of the strided kernels (kernels.ts `offsets`): each merged dimension's pitch
+ * (output elements per step, outermost first), one stride list per operand, and the rank. gpu.js
+ * rejects empty array arguments, so empty lists get an element that is never read.
+ */
+function layoutArgs(shape: readonly number[], strides: readonly (readonly number[])[]): unknown[] {
+  const c = coalesce(shape, strides);
+  const nz = (a: number[]): number[] => (a.length ? a : [0]);
+  return [nz(stridesOf(c.shape)), ...c.strides.map(nz), c.shape.length];
 }
-
-/** gpu.js rejects empty array arguments: pad with an element that is never read. */
-const nz = (a: number[]): number[] => (a.length ? a : [0]);
 
 export interface GpujsBackendOptions {
   /** gpu.js mode (default: env OFFRAMP_GPUJS_MODE, else 'cpu') */
@@ -155,36 +150,22 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       return wrap(asDtype(run('fill', () => fillSource, size, [[value]]), dtype));
     },
     unary(op: UnaryOp, x, param) {
-      const xs = st(x);
-      noF64(op, xs.dtype);
-      return wrap(run(`unary:${op}`, () => unarySource(op), xs.size, [xs.arg(), [param]]));
+      return wrap(run(`unary:${op}`, () => unarySource(op), x.size, [st(x).arg(), [param]]));
     },
     binary(op: BinaryOp, a, b, shape, as, bs) {
-      const [sa, sb] = [st(a), st(b)];
-      noF64(op, sa.dtype);
-      const c = collapse(shape, [as, bs]);
-      return wrap(run(`binary:${op}`, () => binarySource(op), sizeOf(shape), [sa.arg(), sb.arg(), nz(c.pitch), nz(c.strides[0]!), nz(c.strides[1]!), c.shape.length]));
+      return wrap(run(`binary:${op}`, () => binarySource(op), sizeOf(shape), [st(a).arg(), st(b).arg(), ...layoutArgs(shape, [as, bs])]));
     },
     where(cond, a, b, shape, cs, as, bs) {
-      const [sc, sa, sb] = [st(cond), st(a), st(b)];
-      noF64('where', sa.dtype);
-      const c = collapse(shape, [cs, as, bs]);
-      return wrap(run('where', () => whereSource, sizeOf(shape), [sc.arg(), sa.arg(), sb.arg(), nz(c.pitch), nz(c.strides[0]!), nz(c.strides[1]!), nz(c.strides[2]!), c.shape.length]));
+      return wrap(run('where', () => whereSource, sizeOf(shape), [st(cond).arg(), st(a).arg(), st(b).arg(), ...layoutArgs(shape, [cs, as, bs])]));
     },
     reduce(op: ReduceOp, x, outer, n, inner) {
-      const xs = st(x);
-      noF64(op, xs.dtype);
-      return wrap(run(`reduce:${op}`, () => reduceSource(op), outer * inner, [xs.arg(), n, inner]));
+      return wrap(run(`reduce:${op}`, () => reduceSource(op), outer * inner, [st(x).arg(), n, inner]));
     },
     strided(x, shape, strides, offset) {
-      const xs = st(x);
-      noF64('strided', xs.dtype);
-      const c = collapse(shape, [strides]);
-      return wrap(asDtype(run('strided', () => stridedSource, sizeOf(shape), [xs.arg(), nz(c.pitch), nz(c.strides[0]!), offset, c.shape.length]), xs.dtype));
+      return wrap(asDtype(run('strided', () => stridedSource, sizeOf(shape), [st(x).arg(), ...layoutArgs(shape, [strides]), offset]), x.dtype));
     },
     writeStrided(dst, x, xShape, strides, offset) {
       const [ds, xs] = [st(dst), st(x)];
-      noF64('writeStrided', ds.dtype);
       // gpu.js has no scatter: the host maps each destination element to the element of x written
       // there (or -1), and the kernel gathers through that map (scatterRows' kernel with 1 column)
       const pos = new Float32Array(Math.max(ds.size, 1)).fill(-1);
@@ -197,21 +178,17 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       if (xs.size > 0) ds.set(asDtype(run('scatterRows', () => scatterRowsSource, ds.size, [ds.arg(), xs.arg(), pos, 1]), ds.dtype));
     },
     matmul(a, b, p: MatmulArgs) {
-      const [sa, sb] = [st(a), st(b)];
-      noF64('matmul', sa.dtype);
       const [ai, ak] = p.transA ? [1, p.m] : [p.k, 1];
       const [bk, bj] = p.transB ? [1, p.k] : [p.n, 1];
-      return wrap(run('matmul', () => matmulSource, p.batch * p.m * p.n, [sa.arg(), sb.arg(), p.m, p.n, p.k, ai, ak, bk, bj, p.aBatchStride, p.bBatchStride]));
+      return wrap(run('matmul', () => matmulSource, p.batch * p.m * p.n, [st(a).arg(), st(b).arg(), p.m, p.n, p.k, ai, ak, bk, bj, p.aBatchStride, p.bBatchStride]));
     },
     gatherRows(x, idx, nIdx, cols) {
       const [xs, is] = [st(x), st(idx)];
-      noF64('gatherRows', xs.dtype);
       checkIndices('gatherRows', is, nIdx, cols === 0 ? Infinity : xs.size / cols);
       return wrap(run('gatherRows', () => gatherRowsSource, nIdx * cols, [xs.arg(), is.arg(), cols]));
     },
     scatterAddRows(src, idx, nIdx, rows, cols) {
       const [ss, is] = [st(src), st(idx)];
-      noF64('scatterAddRows', ss.dtype);
       const ix = checkIndices('scatterAddRows', is, nIdx, rows);
       // group the index positions by destination row (stable counting sort): start[r]..start[r+1]
       const start = new Float32Array(rows + 1);
@@ -224,7 +201,6 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     },
     scatterRows(dst, src, idx, nIdx, cols) {
       const [ds, ss, is] = [st(dst), st(src), st(idx)];
-      noF64('scatterRows', ds.dtype);
       const rows = cols === 0 ? Infinity : ds.size / cols;
       const ix = checkIndices('scatterRows', is, nIdx, rows);
       if (cols === 0) return wrap(new Float32Array(0));

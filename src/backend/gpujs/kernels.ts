@@ -73,7 +73,7 @@ export function reduceSource(op: ReduceOp): string {
 }
 
 /** out[i] = x[off + Σ q_d·xs_d]. */
-export const stridedSource = `function (x, pitch, xs, off, rank) {
+export const stridedSource = `function (x, pitch, xs, rank, off) {
     ${offsets(['x'])}
     return x[off + ox];
   }`;

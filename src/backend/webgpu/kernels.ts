@@ -179,6 +179,13 @@ export class GpuKernels implements Kernels {
     this.gpu.dispatch(id, this.pipeline(id, constants), params, buffers, groups1d(n), firstBinding);
   }
 
+  /** A kernel whose last binding is one new output of n elements: allocate it, dispatch over n, return it. */
+  private produce(id: KernelId, op: string, dtype: DType, n: number, params: Uint32Array, inputs: Storage[], constants: Record<string, number> = {}): GpuStorage {
+    const out = this.alloc(op, dtype, n);
+    this.run1d(id, n, params, [...inputs.map(buf), out.buffer], constants);
+    return out;
+  }
+
   fromArray(data: TypedArray): Storage {
     const dtype: DType = data instanceof Float64Array ? 'f64' : data instanceof Int32Array ? 'i32' : 'f32';
     const out = this.alloc('fromArray', dtype, data.length);
@@ -187,66 +194,46 @@ export class GpuKernels implements Kernels {
   }
 
   fill(dtype: DType, size: number, value: number): Storage {
+    if (value !== 0) return this.produce('fill', 'fill', dtype, size, new Uint32Array([size, dtype === 'i32' ? value | 0 : f32bits(value)]), []);
     const out = this.alloc('fill', dtype, size);
-    if (value === 0) this.gpu.clear(out.buffer, size * 4);
-    else {
-      const bits = dtype === 'i32' ? value | 0 : f32bits(value);
-      this.run1d('fill', size, new Uint32Array([size, bits]), [out.buffer]);
-    }
+    this.gpu.clear(out.buffer, size * 4);
     return out;
   }
 
   unary(op: UnaryOp, x: Storage, param: number): Storage {
-    const out = this.alloc(op, x.dtype, x.size);
-    this.run1d('unary', x.size, new Uint32Array([x.size, f32bits(param)]), [buf(x), out.buffer], { OP: opCode(unaryTable, op) });
-    return out;
+    return this.produce('unary', op, x.dtype, x.size, new Uint32Array([x.size, f32bits(param)]), [x], { OP: opCode(unaryTable, op) });
   }
 
   binary(op: BinaryOp, a: Storage, b: Storage, outShape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): Storage {
     const n = sizeOf(outShape);
-    const out = this.alloc(op, a.dtype, n);
-    const params = layoutParams(op, [n], outShape, [aStrides, bStrides]);
-    this.run1d('binary', n, params, [buf(a), buf(b), out.buffer], { OP: opCode(binaryTable, op) });
-    return out;
+    return this.produce('binary', op, a.dtype, n, layoutParams(op, [n], outShape, [aStrides, bStrides]), [a, b], { OP: opCode(binaryTable, op) });
   }
 
   where(cond: Storage, a: Storage, b: Storage, outShape: readonly number[], cs: readonly number[], as: readonly number[], bs: readonly number[]): Storage {
     const n = sizeOf(outShape);
-    const out = this.alloc('where', a.dtype, n);
-    this.run1d('where', n, layoutParams('where', [n], outShape, [cs, as, bs]), [buf(cond), buf(a), buf(b), out.buffer]);
-    return out;
+    return this.produce('where', 'where', a.dtype, n, layoutParams('where', [n], outShape, [cs, as, bs]), [cond, a, b]);
   }
 
   reduce(op: ReduceOp, x: Storage, outer: number, n: number, inner: number): Storage {
     const outputs = outer * inner;
-    const out = this.alloc(op, x.dtype, outputs);
-    if (outputs === 0) return out;
     const params = new Uint32Array([outputs, n, inner]);
     const constants = { OP: reduceCodes[op] };
-    if (n >= TREE_MIN_N && outputs <= TREE_MAX_OUTPUTS) {
-      const gx = Math.min(outputs, 65535);
-      this.gpu.dispatch(`reduce ${op}`, this.pipeline('reduceTree', constants), params, [buf(x), out.buffer], [gx, Math.ceil(outputs / gx)]);
-    } else {
-      this.run1d('reduceRows', outputs, params, [buf(x), out.buffer], constants);
-    }
+    if (n < TREE_MIN_N || outputs > TREE_MAX_OUTPUTS || outputs === 0) return this.produce('reduceRows', op, x.dtype, outputs, params, [x], constants);
+    // a workgroup per output
+    const out = this.alloc(op, x.dtype, outputs);
+    this.gpu.dispatch(`reduce ${op}`, this.pipeline('reduceTree', constants), params, [buf(x), out.buffer], groupsFor(outputs));
     return out;
   }
 
+  /** StridedParams (kernels/movement): n, rank, offset, then the merged shape and strides. */
   strided(x: Storage, outShape: readonly number[], strides: readonly number[], offset: number): Storage {
     const n = sizeOf(outShape);
-    const out = this.alloc('strided', x.dtype, n);
-    this.run1d('strided', n, this.movementParams('strided', n, outShape, strides, offset), [buf(x), out.buffer]);
-    return out;
+    return this.produce('strided', 'strided', x.dtype, n, layoutParams('strided', [n, offset], outShape, [strides]), [x]);
   }
 
   writeStrided(dst: Storage, x: Storage, xShape: readonly number[], strides: readonly number[], offset: number): void {
     const n = sizeOf(xShape);
-    this.run1d('writeStrided', n, this.movementParams('writeStrided', n, xShape, strides, offset), [buf(x), buf(dst)]);
-  }
-
-  /** StridedParams: n, rank, offset, shape, strides. */
-  private movementParams(op: string, n: number, shape: readonly number[], strides: readonly number[], offset: number): Uint32Array {
-    return layoutParams(op, [n, offset], shape, [strides]);
+    this.run1d('writeStrided', n, layoutParams('writeStrided', [n, offset], xShape, [strides]), [buf(x), buf(dst)]);
   }
 
   matmul(a: Storage, b: Storage, args: MatmulArgs): Storage {
@@ -263,10 +250,8 @@ export class GpuKernels implements Kernels {
   }
 
   gatherRows(x: Storage, idx: Storage, nIdx: number, cols: number): Storage {
-    const out = this.alloc('gatherRows', x.dtype, nIdx * cols);
     const rows = cols === 0 ? 0 : x.size / cols;
-    this.run1d('gatherRows', nIdx * cols, new Uint32Array([nIdx * cols, cols, rows]), [buf(x), buf(idx), out.buffer]);
-    return out;
+    return this.produce('gatherRows', 'gatherRows', x.dtype, nIdx * cols, new Uint32Array([nIdx * cols, cols, rows]), [x, idx]);
   }
 
   scatterAddRows(src: Storage, idx: Storage, nIdx: number, rows: number, cols: number): Storage {
@@ -293,20 +278,14 @@ export class GpuKernels implements Kernels {
   }
 
   scatterRows(dst: Storage, src: Storage, idx: Storage, nIdx: number, cols: number): Storage {
-    const out = this.alloc('scatterRows', dst.dtype, dst.size);
-    this.run1d('strided', dst.size, this.movementParams('scatterRows', dst.size, [dst.size], [1], 0), [buf(dst), out.buffer]);
+    const out = this.strided(dst, [dst.size], [1], 0) as GpuStorage;
     this.run1d('scatterRows', nIdx * cols, new Uint32Array([nIdx * cols, cols, cols === 0 ? 0 : dst.size / cols]), [buf(src), buf(idx), out.buffer]);
     return out;
   }
 
   cast(x: Storage, dtype: DType): Storage {
     checkDtype('cast', dtype);
-    const out = this.alloc('cast', dtype, x.size);
-    if (x.dtype === dtype) {
-      this.run1d('strided', x.size, this.movementParams('cast', x.size, [x.size], [1], 0), [buf(x), out.buffer]);
-    } else {
-      this.run1d('cast', x.size, new Uint32Array([x.size]), [buf(x), out.buffer], { TO_INT: dtype === 'i32' ? 1 : 0 });
-    }
-    return out;
+    if (x.dtype === dtype) return this.strided(x, [x.size], [1], 0);
+    return this.produce('cast', 'cast', dtype, x.size, new Uint32Array([x.size]), [x], { TO_INT: dtype === 'i32' ? 1 : 0 });
   }
 }

@@ -1,7 +1,7 @@
 // CPU reference loops of the elementwise kernels: the oracle every other backend is tested against.
 import { binaryTable, unaryTable, type BinaryOp, type UnaryOp } from '../../elementwise.js';
 import { allocArray, type TypedArray } from '../../dtype.js';
-import { sizeOf } from '../../layout.js';
+import { forEachBlock, sizeOf } from '../../layout.js';
 
 // Each op is one expression of the elementwise table; a row loop is generated per op so the arithmetic
 // is inlined (a shared loop calling a function per element is megamorphic and several times slower).
@@ -66,56 +66,26 @@ export function unaryRef(op: UnaryOp, x: TypedArray, param: number): TypedArray 
   return out;
 }
 
-/** Visit every index of `shape`, passing the flat offsets into operands with the given strides. */
-function forEachBroadcast(shape: readonly number[], stridesList: readonly (readonly number[])[], visit: (i: number, offs: number[]) => void): void {
-  const n = sizeOf(shape);
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  const offs = stridesList.map(() => 0);
-  for (let i = 0; i < n; i++) {
-    visit(i, offs);
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]!++;
-      for (let k = 0; k < offs.length; k++) offs[k]! += stridesList[k]![d]!;
-      if (idx[d]! < shape[d]!) break;
-      for (let k = 0; k < offs.length; k++) offs[k]! -= stridesList[k]![d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
-}
-
 export function binaryRef(op: BinaryOp, a: TypedArray, b: TypedArray, shape: readonly number[], as: readonly number[], bs: readonly number[]): TypedArray {
   const rowLoop = binaryRows[op];
   const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', sizeOf(shape));
   if (out.length === 0) return out;
-  // rows along the last axis; the outer axes advance like an odometer (no per-element closure)
-  const rank = shape.length;
-  const inner = rank === 0 ? 1 : shape[rank - 1]!;
-  const ai = rank === 0 ? 0 : as[rank - 1]!;
-  const bi = rank === 0 ? 0 : bs[rank - 1]!;
-  const idx = new Array<number>(rank).fill(0);
-  let ao = 0;
-  let bo = 0;
-  for (let row = 0; row < out.length; row += inner) {
-    rowLoop(out, row, inner, a, ao, ai, b, bo, bi);
-    for (let d = rank - 2; d >= 0; d--) {
-      idx[d]!++;
-      ao += as[d]!;
-      bo += bs[d]!;
-      if (idx[d]! < shape[d]!) break;
-      ao -= as[d]! * shape[d]!;
-      bo -= bs[d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
+  // a generated loop along the last axis (no per-element closure), the outer axes by forEachBlock
+  const inner = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  const ai = as[shape.length - 1] ?? 0;
+  const bi = bs[shape.length - 1] ?? 0;
+  forEachBlock(shape.slice(0, -1), [as, bs], inner, (row, [ao, bo]) => rowLoop(out, row, inner, a, ao!, ai, b, bo!, bi));
   return out;
 }
 
 export function whereRef(c: TypedArray, a: TypedArray, b: TypedArray, shape: readonly number[], cs: readonly number[], as: readonly number[], bs: readonly number[]): TypedArray {
   const out = allocArray(a instanceof Float64Array ? 'f64' : 'f32', sizeOf(shape));
-  forEachBroadcast(shape, [cs, as, bs], (i, [co, ao, bo]) => {
-    out[i] = c[co!] !== 0 ? a[ao!]! : b[bo!]!;
+  if (out.length === 0) return out;
+  const last = shape.length - 1;
+  const inner = shape.length === 0 ? 1 : shape[last]!;
+  const [ci, ai, bi] = [cs[last] ?? 0, as[last] ?? 0, bs[last] ?? 0];
+  forEachBlock(shape.slice(0, -1), [cs, as, bs], inner, (row, [co, ao, bo]) => {
+    for (let j = 0; j < inner; j++) out[row + j] = c[co! + j * ci] !== 0 ? a[ao! + j * ai]! : b[bo! + j * bi]!;
   });
   return out;
 }
-
