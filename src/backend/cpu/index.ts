@@ -111,6 +111,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
       v.set(data);
       return wrap(v);
     },
+    writeArray: (dst, data, offset) => arr(dst).set(data, offset),
     fill: (dtype, size, value) => wrap(dtype === 'f32' && heap ? f32(size).fill(value) : allocArray(dtype, size).fill(value)),
     unary: (op: UnaryOp, x, param) => {
       if (useUnary && isF32(x)) {

@@ -186,6 +186,11 @@ export class GpuKernels implements Kernels {
     return out;
   }
 
+  writeArray(dst: Storage, data: TypedArray, offset: number): void {
+    this.gpu.submit(); // a recorded fill or kernel on dst must land before the write, not after it
+    this.gpu.write(buf(dst), data, offset * 4);
+  }
+
   fill(dtype: DType, size: number, value: number): Storage {
     const out = this.alloc('fill', dtype, size);
     if (value === 0) this.gpu.clear(out.buffer, size * 4);
