@@ -1,7 +1,7 @@
 // What the resident set of an `offramp eval` is made of, stage by stage, in one process
 // (docs/performance.md, "Memory"): after start-up, after loading the checkpoint, after reading the data,
 // after one evaluate pass, and after a forced GC. Each row: RSS, peak RSS so far, the JS heap (used and
-// reserved), ArrayBuffers outside the JS heap, and the wasm memory.
+// reserved), ArrayBuffers outside the JS heap, and the wasm memory; then the time loadCheckpoint took.
 //   node --expose-gc dist/bench/memory-stages.js --model DIR --data FILE.conll [--batch-pieces 2048]
 import { wasmHeap } from '../src/backend/cpu/heap.js';
 import { readConll } from '../src/data/conll.js';
@@ -29,7 +29,9 @@ const row = (stage: string) => {
 
 await init({ log: false, prefer: 'cpu' });
 row('started');
+const t0 = performance.now();
 const ckpt = await loadCheckpoint(model);
+const loadMs = performance.now() - t0;
 row('checkpoint loaded');
 const sentences = readConll(data);
 row('data read');
@@ -40,4 +42,5 @@ if (gc) {
   gc();
   row('after a forced GC');
 }
+process.stdout.write(`\nloadCheckpoint: ${loadMs.toFixed(0)} ms\n`);
 ckpt.model.dispose();
