@@ -33,10 +33,3 @@ export function reportNonFinite(problem: string | null, policy: NonFinitePolicy,
   if (policy === 'error') throw new Error(`${problem}; the checkpoint is broken (--allow-non-finite loads it anyway)`);
   warnings.push(problem);
 }
-
-/** reportNonFinite of one whole tensor. */
-export function checkFinite(data: Float32Array, tensor: string, file: string, policy: NonFinitePolicy, warnings: string[]): void {
-  const count = new NonFiniteCount();
-  count.add(data);
-  reportNonFinite(count.problem(tensor, data.length, file), policy, warnings);
-}

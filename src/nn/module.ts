@@ -9,10 +9,14 @@ export class ParamStore {
   readonly params = new Map<string, Tensor>();
 
   /**
-   * rng null: a store for a checkpoint to load into. Every parameter is allocated zero-filled on the
-   * backend and nothing is drawn or built on the host, since the load overwrites it all.
+   * Parameters a checkpoint will fill (`loaded`; all of them when rng is null) are allocated
+   * zero-filled on the backend, and no values are built for them on the host. The rng still steps past
+   * the draws they would have taken, so every other parameter gets the values it gets without a load.
    */
-  constructor(private readonly rng: Rng | null) {}
+  constructor(
+    private readonly rng: Rng | null,
+    private readonly loaded: (name: string) => boolean = () => false,
+  ) {}
 
   private add(name: string, t: Tensor): Tensor {
     if (this.params.has(name)) throw new Error(`ParamStore: parameter '${name}' registered twice`);
@@ -23,7 +27,10 @@ export class ParamStore {
 
   /** N(0, 0.02²), BERT's initializer_range. */
   normal(name: string, shape: Shape, std = 0.02): Tensor {
-    return this.add(name, this.rng ? randn(shape, this.rng, std) : zeros(shape));
+    if (this.rng === null) return this.add(name, zeros(shape));
+    if (!this.loaded(name)) return this.add(name, randn(shape, this.rng, std));
+    for (let i = sizeOf(shape); i > 0; i--) this.rng.normal();
+    return this.add(name, zeros(shape));
   }
 
   zeros(name: string, shape: Shape): Tensor {
@@ -31,7 +38,7 @@ export class ParamStore {
   }
 
   ones(name: string, shape: Shape): Tensor {
-    return this.add(name, this.rng ? ones(shape) : zeros(shape));
+    return this.add(name, this.rng === null || this.loaded(name) ? zeros(shape) : ones(shape));
   }
 
   get(name: string): Tensor {
