@@ -64,7 +64,7 @@ const matmulSection: Section = {
 /** The SIMD row kernels against the reference loops, through the backend (f32 storage on the wasm heap for the fast one). */
 const rowsSection: Section = {
   name: 'cpu: row kernels f32',
-  note: 'median ms per call through the CPU backend: `reference` = OFFRAMP_CPU_REF loops on plain arrays, `fast` = wasm SIMD on heap storage (1 thread; attention uses the matmul pool), `fast, JS softmax` = the same without the SIMD softmax; shapes of the model benchmark (T = 512 tokens, H = 256, FFN = 1024).',
+  note: 'median ms per call through the CPU backend: `reference` = OFFRAMP_CPU_REF loops on plain arrays, `fast` = wasm SIMD on heap storage (1 thread; attention uses the matmul pool), `fast, JS softmax` = the same without the SIMD softmax; shapes of the model benchmark (T = 512 tokens, H = 256, FFN = 1024); sums over rows: reduce sum, the reference loop vs the SIMD column sum (on the pool above 1 MiB).',
   async run(ctx: BenchContext): Promise<Row[]> {
     const rows: Row[] = [];
     const T = 512;
@@ -93,6 +93,8 @@ const rowsSection: Section = {
         [`mul [${T}, ${F}] · scalar`, () => be.binary('mul', x, g, [T, F], [F, 1], [0, 0])],
         [`gelu [${T}, ${F}]`, () => be.unary('gelu', x, 0)],
         [`geluGrad [${T}, ${F}]`, () => be.unary('geluGrad', x, 0)],
+        [`sum over rows [${T}, ${F}] → [${F}] (bias gradient)`, () => be.reduce('sum', x, 1, T, F)],
+        [`sum over rows [${T}, ${H}] → [${H}] (bias gradient)`, () => be.reduce('sum', h, 1, T, H)],
       ];
       if (!attentionOnly) for (const [name, fn] of cases) rows.push({ case: name, impl, 'median ms': t(fn) });
       // softmax rows inside attention: exercised through attention (B = 8 segments of 64, 4 heads)

@@ -55,6 +55,8 @@ export interface AdamWArgs {
 
 export interface Kernels {
   fromArray(data: TypedArray): Storage;
+  /** In place: dst[offset + i] = data[i] (same dtype). data is copied before this returns and stays the caller's. */
+  writeArray(dst: Storage, data: TypedArray, offset: number): void;
   fill(dtype: DType, size: number, value: number): Storage;
   unary(op: UnaryOp, x: Storage, param: number): Storage;
   /** out has `outShape`; element i reads a and b through their (broadcast) strides. */

@@ -22,8 +22,12 @@ export class EarlyExitModel {
   readonly bert: Bert;
   readonly offRamps: Linear[];
 
-  constructor(readonly cfg: LabelerConfig, seed: number) {
-    this.store = new ParamStore(new Rng(seed));
+  /**
+   * seed null: built for a checkpoint load (parameters allocated, not initialised; see ParamStore);
+   * `loaded`: the parameters a load will fill when the others are initialised from the seed.
+   */
+  constructor(readonly cfg: LabelerConfig, seed: number | null, loaded?: (name: string) => boolean) {
+    this.store = new ParamStore(seed === null ? null : new Rng(seed), loaded);
     this.bert = new Bert(this.store, cfg.bert);
     this.offRamps = Array.from({ length: cfg.bert.layers }, (_, l) => new Linear(this.store, `offramps.${l}`, cfg.bert.hidden, cfg.numLabels));
   }

@@ -5,9 +5,10 @@ import { LabelSet } from '../data/sentence.js';
 import { parseVocab, WordPiece } from '../data/wordpiece.js';
 import type { BertConfig } from '../nn/bert.js';
 import type { ParamStore } from '../nn/module.js';
+import { sizeOf } from '../tensor/shape.js';
 import { EarlyExitModel, type LabelerConfig } from '../earlyexit/model.js';
-import { checkFinite, type NonFinitePolicy } from './finite.js';
-import { parseSafetensors, type SafetensorsTensor } from './safetensors-format.js';
+import { NonFiniteCount, reportNonFinite, type NonFinitePolicy } from './finite.js';
+import { bytesSource, SafetensorsReader, type ByteSource } from './safetensors-reader.js';
 
 export const checkpointFormat = 'offramp-labeler';
 export const checkpointVersion = 1;
@@ -41,10 +42,12 @@ export interface Checkpoint {
 export const checkpointFiles = ['model.safetensors', 'config.json', 'vocab.txt', 'labels.txt'] as const;
 
 /**
- * Copies `tensors` into the store's parameters. Every parameter must be present with its exact
- * shape (the error names the tensor); returns the tensor names the store has no parameter for.
+ * Reads every parameter of the store from `weights`, a chunk at a time straight into the parameter's
+ * storage. Every parameter must be present with its exact shape and a float dtype (the error names
+ * the tensor); returns the tensor names the store has no parameter for.
  */
-export function loadParams(store: ParamStore, tensors: ReadonlyMap<string, SafetensorsTensor>, file: string, nonFinite: NonFinitePolicy = 'error', warnings: string[] = []): string[] {
+export function loadParams(store: ParamStore, weights: SafetensorsReader, nonFinite: NonFinitePolicy = 'error', warnings: string[] = []): string[] {
+  const { file, tensors } = weights;
   const missing = [...store.params.keys()].filter((name) => !tensors.has(name));
   if (missing.length > 0) {
     const shown = missing.slice(0, 5).map((n) => `'${n}'`).join(', ');
@@ -55,9 +58,12 @@ export function loadParams(store: ParamStore, tensors: ReadonlyMap<string, Safet
     if (t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
       throw new Error(`${file}: tensor '${name}' has shape [${t.shape.join(', ')}], the model expects [${param.shape.join(', ')}]`);
     }
-    if (!(t.data instanceof Float32Array)) throw new Error(`${file}: tensor '${name}' has integer dtype ${t.dtype}, expected a float`);
-    checkFinite(t.data, name, file, nonFinite, warnings);
-    store.set(name, t.data, t.shape);
+    const count = new NonFiniteCount();
+    weights.readFloats(t, (values, offset) => {
+      count.add(values, offset);
+      store.write(name, values, offset);
+    });
+    reportNonFinite(count.problem(name, sizeOf(param.shape), file), nonFinite, warnings);
   }
   return [...tensors.keys()].filter((name) => !store.params.has(name));
 }
@@ -117,7 +123,8 @@ export interface CheckpointContents {
   configText: string;
   vocabText: string;
   labelsText: string;
-  weights: Uint8Array;
+  /** model.safetensors: its bytes, or a source that reads them where they are needed (an open file) */
+  weights: Uint8Array | ByteSource;
 }
 
 export interface FromContentsOptions {
@@ -155,14 +162,14 @@ export function checkpointFromContents(files: CheckpointContents, dir: string, o
   if (labels.size !== labeler.numLabels) throw new Error(`${labelsPath}: ${labels.size} labels, but config.json says numLabels ${labeler.numLabels}`);
   const weightsName = opts.weightsName ?? 'model.safetensors';
   const weightsPath = file(weightsName);
-  const st = parseSafetensors(files.weights, weightsPath);
+  const st = new SafetensorsReader(files.weights instanceof Uint8Array ? bytesSource(files.weights, weightsPath) : files.weights, weightsPath);
   if (st.metadata.checkpoint_id !== undefined && st.metadata.checkpoint_id !== config.id) {
     throw new Error(`${dir}: ${weightsName} (id ${st.metadata.checkpoint_id}) and config.json (id ${config.id}) come from different saves; was the directory being written?`);
   }
-  const model = new EarlyExitModel(labeler, 0);
+  const model = new EarlyExitModel(labeler, null);
   try {
     const warnings: string[] = [];
-    const extraTensors = loadParams(model.store, st.tensors, weightsPath, opts.nonFinite, warnings);
+    const extraTensors = loadParams(model.store, st, opts.nonFinite, warnings);
     return { model, tokenizer, labels, config, extraTensors, dir, warnings };
   } catch (err) {
     model.dispose();

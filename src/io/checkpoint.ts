@@ -18,7 +18,7 @@ import type { ParamStore } from '../nn/module.js';
 import { writeFileAtomic } from './atomic.js';
 import { checkpointFormat, checkpointFromContents, checkpointVersion, parseCheckpointConfig, type Checkpoint, type CheckpointConfig, type FromContentsOptions } from './checkpoint-format.js';
 import { resolveCheckpoint, RunDir } from './rundir.js';
-import { writeSafetensors, type TensorToWrite } from './safetensors.js';
+import { withFileSource, writeSafetensors, type TensorToWrite } from './safetensors.js';
 
 export * from './checkpoint-format.js';
 
@@ -134,12 +134,11 @@ export async function loadCheckpoint(runOrCheckpointDir: string, opts: LoadOptio
   await readCheckpointConfig(dir); // config errors first, before the bigger files are read
   const weightsName = opts.weights ?? 'model.safetensors';
   const weightsPath = join(dir, weightsName);
-  const contents = {
+  const texts = {
     configText: await readText(join(dir, 'config.json')),
     vocabText: await readText(join(dir, 'vocab.txt')),
     labelsText: await readText(join(dir, 'labels.txt')),
-    weights: existsSync(weightsPath) ? await readFile(weightsPath) : null,
   };
-  if (contents.weights === null) throw new Error(`${weightsPath}: cannot read (no such file)`);
-  return checkpointFromContents({ ...contents, weights: contents.weights }, dir, { nonFinite: opts.nonFinite, weightsName });
+  // the weights are read tensor by tensor into the model: the file is never held whole
+  return withFileSource(weightsPath, (weights) => checkpointFromContents({ ...texts, weights }, dir, { nonFinite: opts.nonFinite, weightsName }));
 }

@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { readVocabFile, WordPiece } from '../data/wordpiece.js';
 import type { BertConfig } from '../nn/bert.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
-import { checkFinite, type NonFinitePolicy } from './finite.js';
-import { readSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { sizeOf } from '../tensor/shape.js';
+import { NonFiniteCount, reportNonFinite, type NonFinitePolicy } from './finite.js';
+import { isFloatDtype, withSafetensorsFile, type TensorEntry } from './safetensors.js';
 
 export type CaseSource = 'flag' | 'tokenizer_config.json' | 'vocabulary';
 
@@ -25,8 +26,8 @@ export interface HfBert {
   lowercase: boolean;
   /** where the casing decision came from */
   caseSource: CaseSource;
-  /** encoder tensors under this project's names */
-  tensors: Map<string, SafetensorsTensor>;
+  /** the encoder tensors' header entries (dtype, shape, name in the file) under this project's names */
+  tensors: Map<string, TensorEntry>;
   /** file name → project name, for every tensor whose name changed */
   renamed: Map<string, string>;
   /** tensors in the file the encoder does not use */
@@ -120,7 +121,7 @@ export function mapHfName(name: string): string | null {
   return `bert.${n}`;
 }
 
-/** Reads a Hugging Face BERT directory (nothing is allocated on the backend). */
+/** Reads a Hugging Face BERT directory: config, vocabulary and the weights' header (the weights themselves are read by labelerFromHf). */
 export async function readHfBert(dir: string, opts: HfOptions = {}): Promise<HfBert> {
   if (!existsSync(dir)) throw new Error(`${dir}: no such directory`);
   const config = bertConfigFromHf(await readJson(join(dir, 'config.json')), join(dir, 'config.json'));
@@ -152,11 +153,12 @@ export async function readHfBert(dir: string, opts: HfOptions = {}): Promise<HfB
     const hint = existsSync(join(dir, 'pytorch_model.bin')) ? ' (only pytorch_model.bin is there: convert it to safetensors first)' : '';
     throw new Error(`${weightsPath}: cannot read (no such file)${hint}`);
   }
-  const st = await readSafetensors(weightsPath);
-  const tensors = new Map<string, SafetensorsTensor>();
+  const header = withSafetensorsFile(weightsPath, (reader) => reader.header);
+  const tensors = new Map<string, TensorEntry>();
   const renamed = new Map<string, string>();
   const skipped: string[] = [];
-  for (const [name, t] of st.tensors) {
+  for (const t of header.entries) {
+    const { name } = t;
     const ours = mapHfName(name);
     if (ours === null) {
       skipped.push(name);
@@ -171,25 +173,35 @@ export async function readHfBert(dir: string, opts: HfOptions = {}): Promise<HfB
 }
 
 /**
- * A new labeler whose encoder comes from `hf` and whose off-ramps are freshly initialised (seeded).
- * Every encoder parameter must be in the file with its shape and finite values; errors name the file's tensor.
+ * A new labeler whose encoder comes from `hf` and whose off-ramps are freshly initialised (seeded, the
+ * same values as in a model built from scratch with that seed). The encoder is read from the file a
+ * chunk at a time into its parameters. Every encoder parameter must be in the file with its shape and
+ * finite values; errors name the file's tensor.
  */
 export function labelerFromHf(hf: HfBert, numLabels: number, offRampDropout: number, seed: number, nonFinite: NonFinitePolicy = 'error', warnings: string[] = []): EarlyExitModel {
-  const model = new EarlyExitModel({ bert: hf.config, numLabels, offRampDropout }, seed);
+  const fromFile = (name: string) => name.startsWith('bert.'); // off-ramps are new
+  const model = new EarlyExitModel({ bert: hf.config, numLabels, offRampDropout }, seed, fromFile);
   const weightsPath = join(hf.dir, 'model.safetensors');
   const fileName = (ours: string): string => [...hf.renamed].find(([, v]) => v === ours)?.[0] ?? ours;
   try {
-    for (const [name, param] of model.store.params) {
-      if (!name.startsWith('bert.')) continue; // off-ramps are new
-      const t = hf.tensors.get(name);
-      if (!t) throw new Error(`${weightsPath}: missing tensor '${name.slice(5)}' (or '${name}')`);
-      if (t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
-        throw new Error(`${weightsPath}: tensor '${fileName(name)}' has shape [${t.shape.join(', ')}], config.json implies [${param.shape.join(', ')}]`);
+    withSafetensorsFile(weightsPath, (reader) => {
+      for (const [name, param] of model.store.params) {
+        if (!fromFile(name)) continue;
+        // the entry of the file as it is now (hf.tensors maps the names and may be older)
+        const t = hf.tensors.has(name) ? reader.tensors.get(fileName(name)) : undefined;
+        if (!t) throw new Error(`${weightsPath}: missing tensor '${name.slice(5)}' (or '${name}')`);
+        if (t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
+          throw new Error(`${weightsPath}: tensor '${t.name}' has shape [${t.shape.join(', ')}], config.json implies [${param.shape.join(', ')}]`);
+        }
+        if (!isFloatDtype(t.dtype)) throw new Error(`${weightsPath}: tensor '${t.name}' has integer dtype ${t.dtype}`);
+        const count = new NonFiniteCount();
+        reader.readFloats(t, (values, offset) => {
+          count.add(values, offset);
+          model.store.write(name, values, offset);
+        });
+        reportNonFinite(count.problem(t.name, sizeOf(param.shape), weightsPath), nonFinite, warnings);
       }
-      if (!(t.data instanceof Float32Array)) throw new Error(`${weightsPath}: tensor '${fileName(name)}' has integer dtype ${t.dtype}`);
-      checkFinite(t.data, fileName(name), weightsPath, nonFinite, warnings);
-      model.store.set(name, t.data, t.shape);
-    }
+    });
   } catch (err) {
     model.dispose();
     throw err;

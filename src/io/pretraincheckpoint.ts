@@ -17,7 +17,7 @@ import type { MaskedLm } from '../nn/mlm.js';
 import type { AdamW, AdamWMoments } from '../optim/adamw.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadParams, paramsToHost } from './checkpoint.js';
-import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.js';
+import { readSafetensors, withSafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.js';
 
 export interface PretrainState {
   /** optimizer steps done; the data position and every random stream follow from it and the seed */
@@ -81,14 +81,13 @@ export async function loadPretraining(dir: string, model: MaskedLm, optim: AdamW
   if (!Number.isSafeInteger(raw.step) || (raw.step as number) < 0) throw new Error(`${statePath}: "step" must be a non-negative integer, got ${JSON.stringify(raw.step)}`);
   const modelPath = join(dir, 'model.safetensors');
   const optimPath = join(dir, 'optimizer.safetensors');
-  const weights = await readSafetensors(modelPath);
+  const idMismatch = (path: string, id: string | undefined) => new Error(`${path}: checkpoint id ${JSON.stringify(id)} does not match ${statePath}'s ${JSON.stringify(raw.checkpoint_id)} (a save was interrupted)`);
   const moments = await readSafetensors(optimPath);
-  for (const [path, file] of [[modelPath, weights], [optimPath, moments]] as const) {
-    if (file.metadata.checkpoint_id !== raw.checkpoint_id) {
-      throw new Error(`${path}: checkpoint id ${JSON.stringify(file.metadata.checkpoint_id)} does not match ${statePath}'s ${JSON.stringify(raw.checkpoint_id)} (a save was interrupted)`);
-    }
-  }
-  loadParams(model.store, weights.tensors, modelPath);
+  withSafetensorsFile(modelPath, (weights) => {
+    if (weights.metadata.checkpoint_id !== raw.checkpoint_id) throw idMismatch(modelPath, weights.metadata.checkpoint_id);
+    if (moments.metadata.checkpoint_id !== raw.checkpoint_id) throw idMismatch(optimPath, moments.metadata.checkpoint_id);
+    loadParams(model.store, weights);
+  });
   const saved = new Map<string, AdamWMoments>();
   for (const [key, m] of moments.tensors) {
     if (!key.startsWith('exp_avg.')) continue;

@@ -4,9 +4,10 @@
 // reference implementation, the tensors must tile the data region exactly: no overlap, no gap, no
 // trailing bytes. Floats are read into Float32Array, integers into Int32Array; F32 and I32 are written.
 // This module is the format alone (no file system: it is shared with the browser build); reading and
-// writing files is safetensors.ts.
+// writing files is safetensors.ts, reading tensors a chunk at a time is safetensors-reader.ts.
 
 export type ReadDtype = 'F32' | 'F64' | 'F16' | 'BF16' | 'I32' | 'I64';
+export type FloatDtype = 'F32' | 'F64' | 'F16' | 'BF16';
 
 export interface SafetensorsTensor {
   /** the dtype stored in the file; data is converted to 32 bits */
@@ -27,14 +28,31 @@ export interface Safetensors {
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<ReadDtype, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I32: 4, I64: 8 };
+/** bytes per element */
+export const dtypeBytes: Readonly<Record<ReadDtype, number>> = { F32: 4, F64: 8, F16: 2, BF16: 2, I32: 4, I64: 8 };
+const BYTES = dtypeBytes;
 
-interface Entry {
+export function isFloatDtype(dtype: ReadDtype): dtype is FloatDtype {
+  return dtype !== 'I32' && dtype !== 'I64';
+}
+
+/** One tensor as the header describes it. */
+export interface TensorEntry {
   name: string;
   dtype: ReadDtype;
   shape: number[];
+  /** its bytes in the data region: [begin, end) */
   begin: number;
   end: number;
+}
+
+/** A validated header: the tensors tile the data region exactly. */
+export interface SafetensorsHeader {
+  /** in the order of their data in the file */
+  entries: TensorEntry[];
+  metadata: Record<string, string>;
+  /** the data region's offset in the file */
+  dataStart: number;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -45,7 +63,7 @@ function isCount(v: unknown): boolean {
   return Number.isSafeInteger(v) && (v as number) >= 0;
 }
 
-function parseEntry(file: string, name: string, info: unknown, dataBytes: number): Entry {
+function parseEntry(file: string, name: string, info: unknown, dataBytes: number): TensorEntry {
   const where = `${file}: tensor "${name}"`;
   if (!isObject(info)) throw new Error(`${where}: header entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = info;
@@ -68,7 +86,7 @@ function parseEntry(file: string, name: string, info: unknown, dataBytes: number
 }
 
 /** Returns the entries in data order; throws unless they tile [0, dataBytes) exactly. */
-function inDataOrder(file: string, entries: Entry[], dataBytes: number): Entry[] {
+function inDataOrder(file: string, entries: TensorEntry[], dataBytes: number): TensorEntry[] {
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   let last = '';
@@ -91,24 +109,49 @@ function f16ToF32(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** Decodes one tensor's bytes. Typed arrays use host byte order, and every Node platform is little-endian. */
-function decode(file: string, e: Entry, bytes: Uint8Array): Float32Array | Int32Array {
+/**
+ * Converts out.length values of `dtype` from `raw` (little-endian bytes whose offset is a multiple of the
+ * dtype's size) into out. Typed arrays use host byte order, and every Node platform is little-endian.
+ */
+export function decodeFloats(dtype: FloatDtype, raw: Uint8Array, out: Float32Array): void {
+  const n = out.length;
+  switch (dtype) {
+    case 'F32':
+      out.set(new Float32Array(raw.buffer, raw.byteOffset, n));
+      return;
+    case 'F64':
+      out.set(new Float64Array(raw.buffer, raw.byteOffset, n));
+      return;
+    case 'F16': {
+      const halves = new Uint16Array(raw.buffer, raw.byteOffset, n);
+      for (let i = 0; i < n; i++) out[i] = f16ToF32(halves[i]!);
+      return;
+    }
+    case 'BF16': {
+      // bf16 is the top half of an f32
+      const halves = new Uint16Array(raw.buffer, raw.byteOffset, n);
+      const bits = new Uint32Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) bits[i] = halves[i]! << 16;
+      return;
+    }
+  }
+}
+
+/** Decodes one tensor's bytes into an array of its own. */
+function decode(file: string, e: TensorEntry, bytes: Uint8Array): Float32Array | Int32Array {
   // copy into a fresh ArrayBuffer: aligned for the typed array, and not a view of Node's Buffer pool
   const raw = new ArrayBuffer(e.end - e.begin);
   new Uint8Array(raw).set(bytes.subarray(e.begin, e.end));
+  const count = (e.end - e.begin) / BYTES[e.dtype];
   switch (e.dtype) {
     case 'F32':
       return new Float32Array(raw);
     case 'F64':
-      return Float32Array.from(new Float64Array(raw));
     case 'F16':
-      return Float32Array.from(new Uint16Array(raw), f16ToF32);
     case 'BF16': {
-      // bf16 is the top half of an f32
-      const halves = new Uint16Array(raw);
-      const bits = new Uint32Array(halves.length);
-      for (let i = 0; i < halves.length; i++) bits[i] = halves[i]! << 16;
-      return new Float32Array(bits.buffer);
+      const out = new Float32Array(count);
+      decodeFloats(e.dtype, new Uint8Array(raw), out);
+      return out;
     }
     case 'I32':
       return new Int32Array(raw);
@@ -124,24 +167,28 @@ function decode(file: string, e: Entry, bytes: Uint8Array): Float32Array | Int32
   }
 }
 
-/** Parses a whole safetensors file held in memory; `file` names it in errors. */
-export function parseSafetensors(buf: Uint8Array, file: string): Safetensors {
-  if (buf.length < 8) throw new Error(`${file}: ${buf.length} bytes, too short for the 8-byte header length`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const headerBytes = view.getBigUint64(0, true);
-  if (headerBytes > BigInt(buf.length - 8)) {
-    throw new Error(`${file}: header length ${headerBytes} exceeds the ${buf.length - 8} bytes after it`);
+/** The header's length from a file's first 8 bytes; throws unless the file has that many bytes after them. */
+export function headerLength(first8: Uint8Array, fileBytes: number, file: string): number {
+  if (fileBytes < 8) throw new Error(`${file}: ${fileBytes} bytes, too short for the 8-byte header length`);
+  const headerBytes = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (headerBytes > BigInt(fileBytes - 8)) {
+    throw new Error(`${file}: header length ${headerBytes} exceeds the ${fileBytes - 8} bytes after it`);
   }
-  const headerEnd = 8 + Number(headerBytes);
+  return Number(headerBytes);
+}
+
+/** Parses the JSON header (the `headerLength` bytes after the first 8) of a file of `fileBytes` bytes. */
+export function parseHeader(json: Uint8Array, fileBytes: number, file: string): SafetensorsHeader {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, headerEnd)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (err) {
     throw new Error(`${file}: header is not valid UTF-8 JSON (${(err as Error).message})`, { cause: err });
   }
   if (!isObject(header)) throw new Error(`${file}: header is not a JSON object`);
 
-  const data = buf.subarray(headerEnd);
+  const dataStart = 8 + json.length;
+  const dataBytes = fileBytes - dataStart;
   const { __metadata__: meta, ...infos } = header;
   if (meta !== undefined && !isObject(meta)) throw new Error(`${file}: __metadata__ is not an object`);
   // fromEntries defines own properties, so even a key "__proto__" stays data
@@ -151,11 +198,18 @@ export function parseSafetensors(buf: Uint8Array, file: string): Safetensors {
       return [k, v];
     }),
   );
-  const entries = Object.entries(infos).map(([name, info]) => parseEntry(file, name, info, data.length));
+  const entries = Object.entries(infos).map(([name, info]) => parseEntry(file, name, info, dataBytes));
   // JSON objects reorder integer-like keys, so the data order is the only stable one
+  return { entries: inDataOrder(file, entries, dataBytes), metadata, dataStart };
+}
+
+/** Parses a whole safetensors file held in memory; `file` names it in errors. */
+export function parseSafetensors(buf: Uint8Array, file: string): Safetensors {
+  const header = parseHeader(buf.subarray(8, 8 + headerLength(buf, buf.length, file)), buf.length, file);
+  const data = buf.subarray(header.dataStart);
   const tensors = new Map<string, SafetensorsTensor>();
-  for (const e of inDataOrder(file, entries, data.length)) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(file, e, data) });
-  return { tensors, metadata };
+  for (const e of header.entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(file, e, data) });
+  return { tensors, metadata: header.metadata };
 }
 
 /** Serializes tensors in the given order, F32 or I32 after their array type; `file` names it in errors. */

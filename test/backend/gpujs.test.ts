@@ -232,6 +232,24 @@ describe(`gpujs kernels match the CPU backend (mode ${mode})`, () => {
       await same(`strided i32 [${shape}]`, TOL.exact, (be, i) => be.strided(i(xi), shape, strides, offset));
     }));
 
+  test('writeArray: host values at an offset, the rest keeps the fill (f32, i32)', () =>
+    prop(fc.tuple(fc.integer({ min: 1, max: 300 }), seedArb), async ([n, seed]) => {
+      const r = new Rng(seed);
+      const len = r.int(n + 1);
+      const offset = r.int(n - len + 1);
+      const v = values(r, len);
+      await same(`writeArray f32 ${len} at ${offset} of ${n}`, TOL.exact, (be) => {
+        const d = be.fill('f32', n, 3);
+        be.writeArray(d, v, offset);
+        return d;
+      });
+      await same(`writeArray i32 ${len} at ${offset} of ${n}`, TOL.exact, (be) => {
+        const d = be.fill('i32', n, 3);
+        be.writeArray(d, Int32Array.from(v, Math.round), offset);
+        return d;
+      });
+    }));
+
   test('writeStrided: x into a permuted sub-box of dst (pad, concat)', () =>
     prop(viewArb, async ({ src: dst, perm, lo, len, seed }) => {
       const ds = stridesOf(dst);

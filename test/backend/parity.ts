@@ -138,6 +138,10 @@ export class MirrorBackend implements Backend {
   fromArray(data: TypedArray): Storage {
     return this.both(this.reference.fromArray(data.slice()), this.test.fromArray(data));
   }
+  writeArray(dst: Storage, data: TypedArray, offset: number): void {
+    this.reference.writeArray(ref(dst), data, offset);
+    this.test.writeArray(tst(dst), data, offset);
+  }
   fill(dtype: DType, size: number, value: number): Storage {
     return this.both(this.reference.fill(dtype, size, value), this.test.fill(dtype, size, value));
   }

@@ -179,6 +179,19 @@ describe('webgpu kernels match the CPU backend', { skip }, () => {
       await same(`strided [${shape}] by [${strides}] +${offset}`, TOL.exact, (be, input) => be.strided(input(x), shape, strides, offset));
     }));
 
+  test('writeArray after a recorded fill: the host values land at their offset, the rest keeps the fill (f32, i32)', () =>
+    prop(fc.tuple(fc.constantFrom<DType>('f32', 'i32'), fc.integer({ min: 1, max: 700 }), seedArb), async ([dt, n, seed]) => {
+      const r = new Rng(seed);
+      const len = r.int(n + 1);
+      const offset = r.int(n - len + 1);
+      const v = dt === 'f32' ? values(r, len) : Int32Array.from(values(r, len), Math.round);
+      await same(`writeArray ${dt} ${len} values at ${offset} of ${n}`, TOL.exact, (be) => {
+        const d = be.fill(dt, n, 3);
+        be.writeArray(d, v, offset);
+        return d;
+      });
+    }));
+
   test('writeStrided into a larger tensor (pad, concat)', () =>
     // the destination, up to 2 larger per axis, stays small too (an empty x may have long axes)
     prop(fc.tuple(shapeArb(5, 1500).filter((s) => sizeOf(s.map((d) => d + 2)) <= 20000), seedArb), async ([shape, seed]) => {

@@ -8,6 +8,7 @@ import { dataPath, readVocabFile } from '../../src/data/index.js';
 import { bertConfigFromHf, guessLowercase, labelerFromHf, mapHfName, readHfBert } from '../../src/io/hf.js';
 import { writeSafetensors, type TensorToWrite } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/random.js';
+import { EarlyExitModel } from '../../src/earlyexit/model.js';
 
 const H = 8;
 const F = 16;
@@ -25,6 +26,8 @@ interface FakeOptions {
   tokenizerConfig?: Record<string, unknown>;
   drop?: string;
   reshape?: string;
+  /** a tensor whose element 2 becomes NaN */
+  nan?: string;
 }
 
 /** Writes a BERT-shaped checkpoint with HF names; returns the tensors under their file names. */
@@ -63,6 +66,7 @@ async function writeFakeHf(dir: string, o: FakeOptions): Promise<Map<string, Ten
   if (p) put('cls.predictions.bias', [o.vocab.length]);
   if (o.drop) t.delete(o.drop);
   if (o.reshape) t.set(o.reshape, { shape: [3], data: new Float32Array(3) });
+  if (o.nan) t.get(o.nan)!.data[2] = NaN;
   const config = {
     architectures: ['BertForMaskedLM'], model_type: 'bert', vocab_size: o.vocab.length, hidden_size: H, num_hidden_layers: LAYERS,
     num_attention_heads: 2, intermediate_size: F, max_position_embeddings: 32, type_vocab_size: 2, hidden_dropout_prob: 0.1,
@@ -180,6 +184,32 @@ test('HF import errors name the file and tensor', async () => {
     rmSync(join(dir, 'vocab.txt'));
     await assert.rejects(readHfBert(dir), /vocab\.txt: cannot read/);
     await assert.rejects(readHfBert(join(dir, 'missing')), /missing: no such directory/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('HF import: the off-ramps get the values a model built from scratch with the seed has; NaN in the encoder is an error naming the file\'s tensor, or a warning', async () => {
+  const dir = tempDir();
+  try {
+    await writeFakeHf(dir, { prefix: '', oldLayerNorm: true, vocab: tinyVocab, nan: 'encoder.layer.1.output.LayerNorm.gamma' });
+    const hf = await readHfBert(dir);
+    const bad = /model\.safetensors: tensor 'encoder\.layer\.1\.output\.LayerNorm\.gamma' has 1 non-finite value\(s\) of 8 \(first: NaN at index 2\)/;
+    assert.throws(() => labelerFromHf(hf, 5, 0.1, 7), bad);
+    const warnings: string[] = [];
+    const model = labelerFromHf(hf, 5, 0.1, 7, 'warn', warnings);
+    const scratch = new EarlyExitModel({ bert: hf.config, numLabels: 5, offRampDropout: 0.1 }, 7);
+    try {
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, bad);
+      for (const l of [0, 1]) {
+        for (const p of ['weight', 'bias']) assert.deepEqual(await model.store.get(`offramps.${l}.${p}`).data(), await scratch.store.get(`offramps.${l}.${p}`).data(), `offramps.${l}.${p}`);
+      }
+      assert.ok((await model.store.get('offramps.1.weight').data()).some((v) => v !== 0), 'the off-ramps are drawn, not zero');
+    } finally {
+      model.dispose();
+      scratch.dispose();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

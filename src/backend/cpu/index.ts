@@ -18,6 +18,7 @@ import { wasmHeap } from './heap.js';
 import { cpuFma } from './fma.js';
 import { attentionBackwardFast, attentionFast } from './attention-fast.js';
 import { adamwFast, binaryFast, layerNormBackwardFast, layerNormFast, unaryFast } from './rows-fast.js';
+import { sumFast } from './reduce-fast.js';
 
 export class CpuStorage implements Storage {
   constructor(readonly data: TypedArray) {}
@@ -111,6 +112,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
       v.set(data);
       return wrap(v);
     },
+    writeArray: (dst, data, offset) => arr(dst).set(data, offset),
     fill: (dtype, size, value) => wrap(dtype === 'f32' && heap ? f32(size).fill(value) : allocArray(dtype, size).fill(value)),
     unary: (op: UnaryOp, x, param) => {
       if (useUnary && isF32(x)) {
@@ -129,7 +131,14 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
       return run(() => wrap(binaryRef(op, arr(a), arr(b), shape, as, bs)));
     },
     where: (c, a, b, shape, cs, as, bs) => run(() => wrap(whereRef(arr(c), arr(a), arr(b), shape, cs, as, bs))),
-    reduce: (op: ReduceOp, x, outer, n, inner) => run(() => wrap(reduceRef(op, arr(x), outer, n, inner))),
+    reduce: (op: ReduceOp, x, outer, n, inner) => {
+      if (op === 'sum' && isF32(x)) {
+        const out = f32(outer * inner);
+        if (sumFast(arr(x) as Float32Array, outer, n, inner, out)) return wrap(out);
+        heap!.release(out);
+      }
+      return run(() => wrap(reduceRef(op, arr(x), outer, n, inner)));
+    },
     strided: (x, shape, strides, offset) => run(() => wrap(stridedRef(arr(x), shape, strides, offset))),
     writeStrided: (dst, x, shape, strides, offset) => run(() => writeStridedRef(arr(dst), arr(x), shape, strides, offset)),
     matmul,

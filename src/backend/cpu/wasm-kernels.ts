@@ -12,6 +12,7 @@
 import { encodeModule, F32, Fn, I32, Simd, V128 } from './wasm-encoder.js';
 import { WA, type WasmMemory, type WasmModule } from './wasm-api.js';
 import { adamwFn, binaryFn, layerNormBackwardFn, layerNormFn, softmaxFn, unaryFn } from './wasm-rows.js';
+import { colSumFn } from './wasm-reduce.js';
 import { binaryTable, unaryTable, type UnaryEntry } from '../elementwise.js';
 
 export const MR = 4;
@@ -213,6 +214,7 @@ export interface MatmulExports {
   adamw(p: number, g: number, m: number, v: number, n2: number, b1: number, omb1: number, b2: number, omb2: number, lr: number, bc1: number, bc2: number, eps: number, decay: number): void;
   layerNorm(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, h: number, eps: number): void;
   layerNormBackward(dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number, dbeta: number, rows: number, h: number): void;
+  colSum(x: number, out: number, cols: number, n: number, ldx: number): void;
 }
 
 export const MEMORY_MAX_PAGES = 65536; // 4 GiB (addresses past 2^31 are negative as i32 and wrap back)
@@ -238,6 +240,7 @@ export function kernelModule(fma: boolean): WasmModule {
       { name: 'adamw', fn: adamwFn() },
       { name: 'layerNorm', fn: layerNormFn() },
       { name: 'layerNormBackward', fn: layerNormBackwardFn() },
+      { name: 'colSum', fn: colSumFn() },
     ],
   });
   const mod = new WA.Module(bytes);

@@ -145,6 +145,12 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       if (data instanceof Float64Array) noF64('fromArray', 'f64');
       return wrap(data.slice() as Float32Array | Int32Array);
     },
+    writeArray(dst, data, offset) {
+      const d = st(dst);
+      const next = d.data.slice();
+      next.set(data, offset);
+      d.set(next);
+    },
     fill(dtype, size, value) {
       noF64('fill', dtype);
       return wrap(asDtype(run('fill', () => fillSource, size, [[value]]), dtype));

@@ -164,8 +164,9 @@ export class GpuDevice {
     else this.storagePool.put(buf);
   }
 
-  write(buf: GPUBuffer, data: ArrayBufferView): void {
-    if (data.byteLength > 0) this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  /** Queue-timeline write: work recorded before it must be submitted first if it touches `buf`. */
+  write(buf: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    if (data.byteLength > 0) this.device.queue.writeBuffer(buf, byteOffset, data.buffer, data.byteOffset, data.byteLength);
   }
 
   stats(): DeviceStats {

@@ -193,6 +193,11 @@ export class GpuKernels implements Kernels {
     return out;
   }
 
+  writeArray(dst: Storage, data: TypedArray, offset: number): void {
+    this.gpu.submit(); // a recorded fill or kernel on dst must land before the write, not after it
+    this.gpu.write(buf(dst), data, offset * 4);
+  }
+
   fill(dtype: DType, size: number, value: number): Storage {
     if (value !== 0) return this.produce('fill', 'fill', dtype, size, new Uint32Array([size, dtype === 'i32' ? value | 0 : f32bits(value)]), []);
     const out = this.alloc('fill', dtype, size);
