@@ -53,7 +53,7 @@ Optimisation:
   --lr X                off-ramp learning rate (default: half the stage-1 run's, else 5e-4)
   --encoder-lr-ratio R  encoder lr = lr·R (default: the stage-1 run's, else 1)
   --weight-decay X      (default 0.01)
-  --batch-pieces N      pieces per batch (default: the stage-1 run's, else 1024)
+  --batch-pieces N      pieces per batch (default: the stage-1 run's, else 256)
   --warmup N            warmup steps (default 10% of all steps)
   --schedule S          linear | sqrt decay after warmup (default linear)
   --freeze-encoder-epochs N   train only the off-ramps for the first N epochs (default 0)
@@ -140,7 +140,7 @@ export async function runStage2(argv: string[]): Promise<void> {
   const stage1 = stage1Options(ckpt.config.info);
   const lr = lrFlag ?? (stage1.lr === undefined ? 5e-4 : stage1.lr / 2);
   const encoderLrRatio = ratioFlag ?? stage1.encoderLrRatio ?? 1;
-  const batchPieces = piecesFlag ?? stage1.batchPieces ?? 1024;
+  const batchPieces = piecesFlag ?? stage1.batchPieces ?? 256;
 
   // fixed batches: the stage-1 statistics are cached per batch, only their order is shuffled per epoch
   const maxPositions = model.cfg.bert.maxPositions;

@@ -47,7 +47,8 @@ Optimisation:
   --lr X                off-ramp learning rate (default 1e-3; 5e-4 with --init-hf)
   --encoder-lr-ratio R  encoder lr = lr·R (default 1; 0.1 with --init-hf)
   --weight-decay X      (default 0.01)
-  --batch-pieces N      pieces per batch, [CLS]/[SEP] included (default 1024)
+  --batch-pieces N      pieces per batch, [CLS]/[SEP] included (default 256: on CoNLL-2003 it
+                        beat 1024 by 1.9 F1 at equal epochs; docs/results.md)
   --warmup N            warmup steps (default 10% of all steps)
   --schedule S          linear | sqrt decay after warmup (default linear)
   --freeze-encoder-epochs N   train only the off-ramps for the first N epochs (default 0)
@@ -107,7 +108,7 @@ async function run(argv: string[]): Promise<void> {
   const shape = shapeFromFlags(v);
   const seed = num(v, 'seed', 1, { int: true, min: 0 });
   const epochs = num(v, 'epochs', 3, { int: true, min: 1 });
-  const batchPieces = num(v, 'batch-pieces', 1024, { int: true, min: 3 });
+  const batchPieces = num(v, 'batch-pieces', 256, { int: true, min: 3 });
   const dropout = num(v, 'dropout', undefined, { min: 0, max: 0.99 });
   const offRampDropout = num(v, 'offramp-dropout', 0.1, { min: 0, max: 0.99 });
   const lr = num(v, 'lr', hfDir ? 5e-4 : 1e-3, { min: 0, above: true });

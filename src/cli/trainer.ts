@@ -133,7 +133,7 @@ export async function runTraining(s: TrainSetup): Promise<TrainOutcome> {
           const collapsed = lastDev && s.labels.size > 1 ? collapsedLabel(lastDev.predictions) : null;
           if (collapsed !== null) {
             const { layers } = s.model.cfg.bert;
-            log(collapseAdvice(collapsed, epoch + 1, layers, s.options.lr ?? defaultTrainOptions.lr, s.pretrained === true));
+            log(collapseAdvice({ label: collapsed, epoch: epoch + 1, layers, lr: s.options.lr ?? defaultTrainOptions.lr, batchPieces: s.batchPieces, pretrained: s.pretrained === true }));
           }
           if (interrupted) stop();
         },

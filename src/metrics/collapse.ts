@@ -15,9 +15,11 @@ export function collapsedLabel(pred: readonly (readonly string[])[]): string | n
 }
 
 /** What `train` prints when an epoch's dev predictions have collapsed. */
-export function collapseAdvice(label: string, epoch: number, layers: number, lr: number, pretrained: boolean): string {
+export function collapseAdvice(a: { label: string; epoch: number; layers: number; lr: number; batchPieces: number; pretrained: boolean }): string {
+  const { label, epoch, layers, lr, batchPieces, pretrained } = a;
   const tries = [
     'more epochs (the first ones often collapse; watch whether the dev score moves)',
+    ...(batchPieces > 256 ? [`smaller batches (--batch-pieces 256, now ${batchPieces}: four times the updates per epoch)`] : []),
     `a lower --lr (now ${lr}; post-LN encoders of ${layers} layers trained from scratch diverge to one label at 3e-3)`,
     ...(pretrained ? [] : ['an encoder pretrained on text: offramp vocab, then offramp pretrain, then train --init-hf']),
     ...(layers > 4 ? ['fewer layers (--layers 3) to check the data and labels'] : []),
