@@ -11,16 +11,7 @@ import {
   writeSafetensors,
   type TensorToWrite,
 } from '../../src/io/safetensors.js';
-
-/** A file by hand: 8-byte LE header length, the JSON header, then `data`. */
-function build(header: unknown, data: Uint8Array | number[] = []): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
+import { buildSafetensors } from '../helpers/safetensors-file.js';
 
 /** little-endian bytes of 16-bit words */
 function words16(...w: number[]): number[] {
@@ -88,7 +79,7 @@ test('property: writeSafetensors then readSafetensors round-trips through a file
 });
 
 test('F16 and BF16 decode from hand-made bytes', () => {
-  const file = build(
+  const file = buildSafetensors(
     {
       h: { dtype: 'F16', shape: [6], data_offsets: [0, 12] },
       b: { dtype: 'BF16', shape: [3], data_offsets: [12, 18] },
@@ -106,7 +97,7 @@ test('F16 and BF16 decode from hand-made bytes', () => {
   assert.equal(tensors.get('h')!.dtype, 'F16');
   assert.deepEqual([...tensors.get('h')!.data], [1, -2, 65504, 2 ** -24, Infinity, 0.5 + 2 ** -11]);
   assert.deepEqual([...tensors.get('b')!.data], [1, -3, 3.140625]);
-  const nan = parseSafetensors(build({ n: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }, words16(0x7e00)), 'nan.safetensors');
+  const nan = parseSafetensors(buildSafetensors({ n: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }, words16(0x7e00)), 'nan.safetensors');
   assert.ok(Number.isNaN(nan.tensors.get('n')!.data[0]));
 });
 
@@ -114,7 +105,7 @@ test('F64 is rounded to F32, I64 narrowed to I32 when it fits', () => {
   const f64 = new Uint8Array(new Float64Array([0.1, -1e300]).buffer);
   const i64 = new Uint8Array(new BigInt64Array([5n, -7n]).buffer);
   const { tensors } = parseSafetensors(
-    build({ i: { dtype: 'I64', shape: [2, 1], data_offsets: [16, 32] }, f: { dtype: 'F64', shape: [2], data_offsets: [0, 16] } }, [...f64, ...i64]),
+    buildSafetensors({ i: { dtype: 'I64', shape: [2, 1], data_offsets: [16, 32] }, f: { dtype: 'F64', shape: [2], data_offsets: [0, 16] } }, [...f64, ...i64]),
     'wide.safetensors',
   );
   assert.deepEqual([...tensors.keys()], ['f', 'i'], 'tensors come in data order, not header order');
@@ -122,29 +113,29 @@ test('F64 is rounded to F32, I64 narrowed to I32 when it fits', () => {
   assert.ok(tensors.get('i')!.data instanceof Int32Array);
   assert.deepEqual([...tensors.get('i')!.data], [5, -7]);
   const big = new Uint8Array(new BigInt64Array([2n ** 40n]).buffer);
-  assert.throws(() => parseSafetensors(build({ i: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, big), 'big.safetensors'), /big\.safetensors: tensor "i" holds 1099511627776, outside the int32 range/);
+  assert.throws(() => parseSafetensors(buildSafetensors({ i: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, big), 'big.safetensors'), /big\.safetensors: tensor "i" holds 1099511627776, outside the int32 range/);
 });
 
 test('malformed files are rejected with the file name and the bad value', () => {
   const f32 = (offsets: [number, number], shape = [1]) => ({ dtype: 'F32', shape, data_offsets: offsets });
   const bad = (bytes: Uint8Array, message: RegExp) => assert.throws(() => parseSafetensors(bytes, 'bad.safetensors'), message);
   bad(new Uint8Array(5), /bad\.safetensors: 5 bytes, too short for the 8-byte header length/);
-  const tooLong = build({});
+  const tooLong = buildSafetensors({});
   new DataView(tooLong.buffer).setBigUint64(0, 1000n, true);
   bad(tooLong, /bad\.safetensors: header length 1000 exceeds the 2 bytes after it/);
   const notJson = new Uint8Array([3, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7b, 0x7d]);
   bad(notJson, /bad\.safetensors: header is not valid UTF-8 JSON/);
-  bad(build([1, 2]), /bad\.safetensors: header is not a JSON object/);
-  bad(build({ x: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /bad\.safetensors: tensor "x": unsupported dtype "Q7"/);
-  bad(build({ x: { dtype: 'U8', shape: [4], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor "x": unsupported dtype "U8" \(supported: F32, F64, F16, BF16, I32, I64\)/);
-  bad(build({ x: f32([0, 100]) }, new Array(8).fill(0)), /bad\.safetensors: tensor "x": data_offsets \[0, 100\] out of range of the 8-byte data region/);
-  bad(build({ x: f32([4, 0]) }, new Array(4).fill(0)), /data_offsets \[4, 0\] out of range/);
-  bad(build({ x: f32([0, 8], [3]) }, new Array(8).fill(0)), /bad\.safetensors: tensor "x": shape \[3\] of F32 needs 12 bytes, data_offsets span 8/);
-  bad(build({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Array(4).fill(0)), /tensor "x": bad shape \[-1\]/);
-  bad(build({ a: f32([0, 8], [2]), b: f32([4, 12], [2]) }, new Array(12).fill(0)), /bad\.safetensors: tensors "a" and "b" overlap \(bytes 4\.\.8\)/);
-  bad(build({ a: f32([0, 4]), b: f32([8, 12]) }, new Array(12).fill(0)), /bad\.safetensors: bytes 4\.\.8 of the data region belong to no tensor/);
-  bad(build({ a: f32([0, 4]) }, new Array(6).fill(0)), /bad\.safetensors: 2 trailing bytes after the last tensor/);
-  bad(build({ __metadata__: { n: 1 } }), /bad\.safetensors: __metadata__ value of "n" is not a string/);
+  bad(buildSafetensors([1, 2]), /bad\.safetensors: header is not a JSON object/);
+  bad(buildSafetensors({ x: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /bad\.safetensors: tensor "x": unsupported dtype "Q7"/);
+  bad(buildSafetensors({ x: { dtype: 'U8', shape: [4], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor "x": unsupported dtype "U8" \(supported: F32, F64, F16, BF16, I32, I64\)/);
+  bad(buildSafetensors({ x: f32([0, 100]) }, new Array(8).fill(0)), /bad\.safetensors: tensor "x": data_offsets \[0, 100\] out of range of the 8-byte data region/);
+  bad(buildSafetensors({ x: f32([4, 0]) }, new Array(4).fill(0)), /data_offsets \[4, 0\] out of range/);
+  bad(buildSafetensors({ x: f32([0, 8], [3]) }, new Array(8).fill(0)), /bad\.safetensors: tensor "x": shape \[3\] of F32 needs 12 bytes, data_offsets span 8/);
+  bad(buildSafetensors({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Array(4).fill(0)), /tensor "x": bad shape \[-1\]/);
+  bad(buildSafetensors({ a: f32([0, 8], [2]), b: f32([4, 12], [2]) }, new Array(12).fill(0)), /bad\.safetensors: tensors "a" and "b" overlap \(bytes 4\.\.8\)/);
+  bad(buildSafetensors({ a: f32([0, 4]), b: f32([8, 12]) }, new Array(12).fill(0)), /bad\.safetensors: bytes 4\.\.8 of the data region belong to no tensor/);
+  bad(buildSafetensors({ a: f32([0, 4]) }, new Array(6).fill(0)), /bad\.safetensors: 2 trailing bytes after the last tensor/);
+  bad(buildSafetensors({ __metadata__: { n: 1 } }), /bad\.safetensors: __metadata__ value of "n" is not a string/);
 });
 
 test('serializing rejects a shape that does not match the data, and reserved names', () => {

@@ -12,16 +12,7 @@ import { loadCheckpoint, loadParams, saveCheckpoint } from '../../src/io/checkpo
 import { resolveCheckpoint } from '../../src/io/rundir.js';
 import { bytesSource, parseSafetensors, SafetensorsReader, serializeSafetensors, withFileSource, withSafetensorsFile, type TensorToWrite } from '../../src/io/safetensors.js';
 import { Rng } from '../../src/tensor/random.js';
-
-/** A file by hand: 8-byte LE header length, the JSON header, then `data`. */
-function build(header: unknown, data: Uint8Array): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
+import { buildSafetensors } from '../helpers/safetensors-file.js';
 
 /** Every value of a float tensor as the reader delivers it, chunk by chunk, as bits (NaN payloads and -0 count). */
 function readBits(reader: SafetensorsReader, name: string): Uint32Array {
@@ -63,7 +54,7 @@ test('chunked reads convert F16, BF16 and F64 exactly as parseSafetensors does',
   data.set(new Uint8Array(f64.buffer), 0);
   data.set(new Uint8Array(u16.buffer), n * 8);
   data.set(new Uint8Array(u16.buffer), n * 8 + n * 2);
-  const bytes = build({
+  const bytes = buildSafetensors({
     d: { dtype: 'F64', shape: [n], data_offsets: [0, n * 8] },
     h: { dtype: 'F16', shape: [n], data_offsets: [n * 8, n * 10] },
     b: { dtype: 'BF16', shape: [n], data_offsets: [n * 10, n * 12] },
