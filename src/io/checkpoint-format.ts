@@ -9,6 +9,7 @@ import { sizeOf } from '../tensor/shape.js';
 import { EarlyExitModel, type LabelerConfig } from '../earlyexit/model.js';
 import { NonFiniteCount, reportNonFinite, type NonFinitePolicy } from './finite.js';
 import { bytesSource, SafetensorsReader, type ByteSource } from './safetensors-reader.js';
+import type { TensorEntry } from './safetensors-format.js';
 
 export const checkpointFormat = 'offramp-labeler';
 export const checkpointVersion = 1;
@@ -53,19 +54,26 @@ export function loadParams(store: ParamStore, weights: SafetensorsReader, nonFin
     const shown = missing.slice(0, 5).map((n) => `'${n}'`).join(', ');
     throw new Error(`${file}: missing tensor ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
   }
-  for (const [name, param] of store.params) {
-    const t = tensors.get(name)!;
-    if (t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
-      throw new Error(`${file}: tensor '${name}' has shape [${t.shape.join(', ')}], the model expects [${param.shape.join(', ')}]`);
-    }
-    const count = new NonFiniteCount();
-    weights.readFloats(t, (values, offset) => {
-      count.add(values, offset);
-      store.write(name, values, offset);
-    });
-    reportNonFinite(count.problem(name, sizeOf(param.shape), file), nonFinite, warnings);
-  }
+  for (const name of store.params.keys()) readParam(store, name, weights, tensors.get(name)!, nonFinite, warnings);
   return [...tensors.keys()].filter((name) => !store.params.has(name));
+}
+
+/**
+ * Reads the file's tensor `t` into the store's parameter `name`, a chunk at a time: its shape must be
+ * the parameter's (`expected` says where that shape comes from in the error), its values float and
+ * finite (or reported, by `nonFinite`). Errors name the tensor as the file does.
+ */
+export function readParam(store: ParamStore, name: string, weights: SafetensorsReader, t: TensorEntry, nonFinite: NonFinitePolicy, warnings: string[], expected = 'the model expects'): void {
+  const param = store.get(name);
+  if (t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
+    throw new Error(`${weights.file}: tensor '${t.name}' has shape [${t.shape.join(', ')}], ${expected} [${param.shape.join(', ')}]`);
+  }
+  const count = new NonFiniteCount();
+  weights.readFloats(t, (values, offset) => {
+    count.add(values, offset);
+    store.write(name, values, offset);
+  });
+  reportNonFinite(count.problem(t.name, sizeOf(param.shape), weights.file), nonFinite, warnings);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

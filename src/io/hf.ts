@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { readVocabFile, WordPiece } from '../data/wordpiece.js';
 import type { BertConfig } from '../nn/bert.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
-import { sizeOf } from '../tensor/shape.js';
-import { NonFiniteCount, reportNonFinite, type NonFinitePolicy } from './finite.js';
-import { isFloatDtype, withSafetensorsFile, type TensorEntry } from './safetensors.js';
+import { readParam } from './checkpoint-format.js';
+import type { NonFinitePolicy } from './finite.js';
+import { withSafetensorsFile, type TensorEntry } from './safetensors.js';
 
 export type CaseSource = 'flag' | 'tokenizer_config.json' | 'vocabulary';
 
@@ -185,21 +185,12 @@ export function labelerFromHf(hf: HfBert, numLabels: number, offRampDropout: num
   const fileName = (ours: string): string => [...hf.renamed].find(([, v]) => v === ours)?.[0] ?? ours;
   try {
     withSafetensorsFile(weightsPath, (reader) => {
-      for (const [name, param] of model.store.params) {
+      for (const name of model.store.params.keys()) {
         if (!fromFile(name)) continue;
         // the entry of the file as it is now (hf.tensors maps the names and may be older)
         const t = hf.tensors.has(name) ? reader.tensors.get(fileName(name)) : undefined;
         if (!t) throw new Error(`${weightsPath}: missing tensor '${name.slice(5)}' (or '${name}')`);
-        if (t.shape.length !== param.shape.length || t.shape.some((d, i) => d !== param.shape[i])) {
-          throw new Error(`${weightsPath}: tensor '${t.name}' has shape [${t.shape.join(', ')}], config.json implies [${param.shape.join(', ')}]`);
-        }
-        if (!isFloatDtype(t.dtype)) throw new Error(`${weightsPath}: tensor '${t.name}' has integer dtype ${t.dtype}`);
-        const count = new NonFiniteCount();
-        reader.readFloats(t, (values, offset) => {
-          count.add(values, offset);
-          model.store.write(name, values, offset);
-        });
-        reportNonFinite(count.problem(t.name, sizeOf(param.shape), weightsPath), nonFinite, warnings);
+        readParam(model.store, name, reader, t, nonFinite, warnings, 'config.json implies');
       }
     });
   } catch (err) {
