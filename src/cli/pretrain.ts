@@ -7,14 +7,16 @@ import { planBatches } from '../data/batcher.js';
 import { maskBatch, maskVocab, type MaskingOptions, type MaskVocab, type MlmBatch } from '../data/mlm.js';
 import { readVocabFile, WordPiece } from '../data/wordpiece.js';
 import { guessLowercase } from '../io/hf.js';
+import { loadParams } from '../io/checkpoint.js';
 import { loadPretraining, savePretraining, type PretrainState } from '../io/pretraincheckpoint.js';
+import { withSafetensorsFile } from '../io/safetensors.js';
 import type { BertConfig } from '../nn/bert.js';
 import { MaskedLm } from '../nn/mlm.js';
 import { AdamW } from '../optim/adamw.js';
 import { linearWarmupDecay } from '../optim/schedule.js';
 import { tidy } from '../tensor/engine.js';
 import { Rng } from '../tensor/random.js';
-import { checkReadable, fmtDuration, num, oneOf, parse, required, startBackend, UsageError, type Command } from './common.js';
+import { checkReadable, fmtDuration, num, oneOf, parse, required, startBackend, str, UsageError, type Command } from './common.js';
 import { readCorpus, type CorpusSource } from './pretraincorpus.js';
 import { shapeFlagHelp, shapeFlagOptions, shapeFromFlags } from './shape.js';
 
@@ -55,6 +57,8 @@ Training:
   --save-every N        save to --out every N steps (default 200; always at the end, and on Ctrl-C)
   --out DIR             output directory (required)
   --resume              continue the run saved in --out (same text and options)
+  --init DIR            start from the weights of a finished pretraining directory (same shape and
+                        vocabulary) with a fresh optimizer and schedule: to pretrain it further
   --stop-at N           stop (and save) after step N of the schedule, to continue later with --resume
 
 Example:
@@ -122,6 +126,7 @@ async function run(argv: string[]): Promise<void> {
     epochs: { type: 'string' }, 'batch-pieces': { type: 'string' }, lr: { type: 'string' }, warmup: { type: 'string' },
     'weight-decay': { type: 'string' }, seed: { type: 'string' }, 'log-every': { type: 'string' }, 'eval-every': { type: 'string' },
     'save-every': { type: 'string' }, 'stop-at': { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' },
+    init: { type: 'string' },
   }, true);
   if (!p) return;
   const vs = p.values;
@@ -149,7 +154,9 @@ async function run(argv: string[]): Promise<void> {
   const stopAt = num(vs, 'stop-at', undefined, { int: true, min: 1 });
   const holdoutFlag = num(vs, 'holdout', undefined, { int: true, min: 0 });
   const masking: MaskingOptions = { prob: 0.15, wholeWord: vs['whole-word-masking'] === true };
+  const init = str(vs, 'init');
   checkReadable(vocabFile);
+  if (init !== undefined) checkReadable(join(init, 'model.safetensors'));
   if (vs.resume !== true && existsSync(join(out, 'trainer_state.json'))) {
     throw new Error(`${out} already holds a pretraining run: continue it with --resume, or choose another --out`);
   }
@@ -159,6 +166,9 @@ async function run(argv: string[]): Promise<void> {
 
   await startBackend();
   const vocab = readVocabFile(vocabFile);
+  if (init !== undefined && readVocabFile(join(init, 'vocab.txt')).join('\n') !== vocab.join('\n')) {
+    throw new Error(`${join(init, 'vocab.txt')} differs from --vocab ${vocabFile}: --init needs the vocabulary it was pretrained with`);
+  }
   const tokenizer = new WordPiece(vocab, { lowercase: caseFlag === 'auto' ? guessLowercase(vocab) : caseFlag === 'uncased' }, vocabFile);
   const t0 = performance.now();
   const corpus = readCorpus(sources, tokenizer, seqLen, (lines) => holdoutFlag ?? Math.min(2000, Math.ceil(lines / 100)));
@@ -179,6 +189,7 @@ async function run(argv: string[]): Promise<void> {
   // the fine-tuned labeler splits longer sentences into windows instead of using them
   const bert: BertConfig = { ...shape(tokenizer.size), dropout, maxPositions: seqLen };
   const model = new MaskedLm(bert, seed);
+  if (init !== undefined) withSafetensorsFile(join(init, 'model.safetensors'), (weights) => loadParams(model.store, weights));
   const named = [...model.store.params.entries()];
   const optim = new AdamW([
     { params: named.filter(([n]) => !noDecay(n)).map(([, t]) => t), lr, weightDecay, maxGradNorm: 1 },
@@ -188,7 +199,7 @@ async function run(argv: string[]): Promise<void> {
     sources: sources.map((s) => `${s.kind}:${s.file}`), vocab: vocabFile, lowercase: tokenizer.lowercase, bert, seqLen, batchPieces,
     steps: total, warmup, lr, weightDecay, seed, wholeWordMasking: masking.wholeWord, heldOutLines: corpus.heldOutLines,
     // the text as tokenized: a resumed run must see the same sequences
-    sequences: corpus.train.length, pieces,
+    sequences: corpus.train.length, pieces, ...(init !== undefined ? { init } : {}),
   };
   let state: PretrainState = { step: 0, options, history: [], seconds: 0 };
   if (vs.resume === true) {

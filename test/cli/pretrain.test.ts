@@ -99,6 +99,28 @@ test('pretrain --resume: stopped and resumed twice, the parameters and optimizer
   assert.match(again.stderr, /already holds a pretraining run: continue it with --resume/);
 });
 
+test('pretrain --init starts from a finished run\'s weights (fresh schedule, another seed) and refuses another vocabulary', async () => {
+  const src = join(dir, 'init-src');
+  ok(offramp(['pretrain', text, '--vocab', vocab, ...tiny, '--steps', '5', '--seed', '3', '--out', src]));
+  const dst = join(dir, 'init-dst');
+  // one step at a negligible learning rate: every parameter stays the source's, not seed 7's random init
+  ok(offramp(['pretrain', text, '--vocab', vocab, ...tiny, '--steps', '1', '--lr', '1e-12', '--seed', '7', '--init', src, '--out', dst]));
+  const a = (await readSafetensors(join(src, 'model.safetensors'))).tensors;
+  const b = (await readSafetensors(join(dst, 'model.safetensors'))).tensors;
+  assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+  for (const [name, t] of a) {
+    const got = b.get(name)!.data;
+    const worst = Math.max(...Array.from(t.data, (x, i) => Math.abs(Number(x) - Number(got[i]))));
+    assert.ok(worst < 1e-6, `${name}: differs from --init's by ${worst}`);
+  }
+  assert.equal(JSON.parse(readFileSync(join(dst, 'trainer_state.json'), 'utf8')).options.init, src);
+  const other = join(dir, 'vocab-other.txt');
+  writeFileSync(other, readFileSync(vocab, 'utf8').replace('##t\n', '##z\n'));
+  const r = offramp(['pretrain', text, '--vocab', other, ...tiny, '--steps', '1', '--init', src, '--out', join(dir, 'init-bad')]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /init-src\/vocab\.txt differs from --vocab .*vocab-other\.txt/);
+});
+
 /** Runs offramp, sends SIGINT once stderr shows `when`, and resolves with the exit code and stderr. */
 function interrupted(args: string[], when: RegExp): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
