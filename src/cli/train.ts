@@ -5,7 +5,8 @@ import { trainWordPiece, WordCounts } from '../data/wordpiece-trainer.js';
 import { chooseMetric } from '../earlyexit/evaluate.js';
 import { EarlyExitModel } from '../earlyexit/model.js';
 import { labelerFromHf, readHfBert, guessLowercase } from '../io/hf.js';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { RunDir } from '../io/rundir.js';
 import { type Command, formats, metricFromFlags, num, oneOf, parse, pct, readData, required, str, UsageError, checkReadable, checkNotInput, dataFlagHelp, dataFlagOptions, dataOptionsFromFlags, type Format, startBackend } from './common.js';
 import { checkGoldLabels } from './eval.js';
@@ -43,9 +44,17 @@ ${shapeFlagHelp}
                         off-ramps are new. Excludes --vocab, --build-vocab and the shape flags.
 
 Optimisation:
-  --epochs N            (default 3)
-  --lr X                off-ramp learning rate (default 1e-3; 5e-4 with --init-hf)
-  --encoder-lr-ratio R  encoder lr = lr·R (default 1; 0.1 with --init-hf)
+  --recipe R            the defaults of --epochs, --lr and --encoder-lr-ratio, by where the encoder
+                        comes from (docs/labeler.md; explicit flags override):
+                          scratch           3 epochs, lr 1e-3, encoder ×1 (default without --init-hf)
+                          offramp-pretrain  5 epochs, lr 1e-3, encoder ×1 (default for an --init-hf
+                                            directory written by offramp pretrain: a briefly
+                                            pretrained encoder still has most of its learning to do)
+                          bert              3 epochs, lr 5e-4, encoder ×0.1 (default for any other
+                                            --init-hf directory: a fully pretrained BERT)
+  --epochs N            (default: the recipe's)
+  --lr X                off-ramp learning rate (default: the recipe's)
+  --encoder-lr-ratio R  encoder lr = lr·R (default: the recipe's)
   --weight-decay X      (default 0.01)
   --batch-pieces N      pieces per batch, [CLS]/[SEP] included (default 256: on CoNLL-2003 it
                         beat 1024 by 1.5 F1, mean of 3 seeds; docs/results.md)
@@ -74,6 +83,14 @@ Example:
   offramp train --train eng.train --dev eng.testa --preset tiny --epochs 3 --out runs/ner
 `;
 
+/** Optimisation defaults by where the encoder comes from; measured in docs/results.md. */
+const recipes = {
+  scratch: { epochs: 3, lr: 1e-3, encoderLrRatio: 1 },
+  'offramp-pretrain': { epochs: 5, lr: 1e-3, encoderLrRatio: 1 },
+  bert: { epochs: 3, lr: 5e-4, encoderLrRatio: 0.1 },
+} as const;
+const recipeNames = Object.keys(recipes) as (keyof typeof recipes)[];
+
 export const trainCommand: Command = { name: 'train', summary: 'train a labeler (joint stage), keep the best dev checkpoint', help, run };
 
 async function run(argv: string[]): Promise<void> {
@@ -84,7 +101,7 @@ async function run(argv: string[]): Promise<void> {
     vocab: { type: 'string' }, 'build-vocab': { type: 'string' }, case: { type: 'string' },
     ...shapeFlagOptions,
     'max-positions': { type: 'string' }, dropout: { type: 'string' }, 'offramp-dropout': { type: 'string' }, 'init-hf': { type: 'string' },
-    epochs: { type: 'string' }, lr: { type: 'string' }, 'encoder-lr-ratio': { type: 'string' }, 'weight-decay': { type: 'string' },
+    recipe: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, 'encoder-lr-ratio': { type: 'string' }, 'weight-decay': { type: 'string' },
     'batch-pieces': { type: 'string' }, warmup: { type: 'string' }, schedule: { type: 'string' }, 'freeze-encoder-epochs': { type: 'string' },
     seed: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' },
     force: { type: 'boolean' }, resume: { type: 'boolean' }, 'allow-non-finite': { type: 'boolean' },
@@ -107,12 +124,14 @@ async function run(argv: string[]): Promise<void> {
   if (v.vocab !== undefined && v['build-vocab'] !== undefined) throw new UsageError('give --vocab or --build-vocab, not both');
   const shape = shapeFromFlags(v);
   const seed = num(v, 'seed', 1, { int: true, min: 0 });
-  const epochs = num(v, 'epochs', 3, { int: true, min: 1 });
+  const recipeName = oneOf(v, 'recipe', recipeNames, hfDir === undefined ? 'scratch' : existsSync(join(hfDir, 'trainer_state.json')) ? 'offramp-pretrain' : 'bert');
+  const recipe = recipes[recipeName];
+  const epochs = num(v, 'epochs', recipe.epochs, { int: true, min: 1 });
   const batchPieces = num(v, 'batch-pieces', 256, { int: true, min: 3 });
   const dropout = num(v, 'dropout', undefined, { min: 0, max: 0.99 });
   const offRampDropout = num(v, 'offramp-dropout', 0.1, { min: 0, max: 0.99 });
-  const lr = num(v, 'lr', hfDir ? 5e-4 : 1e-3, { min: 0, above: true });
-  const encoderLrRatio = num(v, 'encoder-lr-ratio', hfDir ? 0.1 : 1, { min: 0 });
+  const lr = num(v, 'lr', recipe.lr, { min: 0, above: true });
+  const encoderLrRatio = num(v, 'encoder-lr-ratio', recipe.encoderLrRatio, { min: 0 });
   const weightDecay = num(v, 'weight-decay', 0.01, { min: 0 });
   const schedule = oneOf(v, 'schedule', ['linear', 'sqrt'] as const, 'linear');
   const freezeEncoderEpochs = num(v, 'freeze-encoder-epochs', 0, { int: true, min: 0 });
@@ -195,7 +214,7 @@ async function run(argv: string[]): Promise<void> {
     process.stderr.write(
       `train: ${train.length} sentences${dev ? `, dev: ${dev.length}` : ''}; ${labels.size} labels; metric ${metric}\n` +
         `model: L=${b.layers} H=${b.hidden} heads=${b.heads} F=${b.ffn}, ${origin}\n` +
-        `optim: ${epochs} epochs × ${steps / epochs} steps, lr ${lr} (encoder ×${encoderLrRatio}), warmup ${warmup}, ${schedule}\n`,
+        `optim: ${epochs} epochs × ${steps / epochs} steps, lr ${lr} (encoder ×${encoderLrRatio}), warmup ${warmup}, ${schedule}; recipe ${recipeName}\n`,
     );
     if (resumed !== null && resumed.state.epochs >= epochs) {
       process.stderr.write(`${out}: the run already completed its ${epochs} epochs; nothing to do\n`);

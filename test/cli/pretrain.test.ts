@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labelerFromHf, readHfBert } from '../../src/io/hf.js';
@@ -75,7 +75,21 @@ test('pretrain saves a Hugging Face BERT directory that train --init-hf loads, c
   const r = offramp(['train', '--train', conll, '--init-hf', out, '--epochs', '1', '--out', join(dir, 'ner'), '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /uncased, from tokenizer_config\.json/);
+  assert.match(r.stderr, /lr 0\.001 \(encoder ×1\).*; recipe offramp-pretrain\n/);
   assert.ok(existsSync(join(resolveCheckpoint(join(dir, 'ner')), 'model.safetensors')));
+  // without trainer_state.json the directory is any Hugging Face BERT: the `bert` recipe; flags override a recipe
+  const plain = join(dir, 'hf-plain');
+  cpSync(out, plain, { recursive: true });
+  rmSync(join(plain, 'trainer_state.json'));
+  const b = offramp(['train', '--train', conll, '--init-hf', plain, '--epochs', '1', '--out', join(dir, 'ner-bert'), '--quiet']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(b.stderr, /1 epochs × .* lr 0\.0005 \(encoder ×0\.1\).*; recipe bert\n/);
+  const o = offramp(['train', '--train', conll, '--init-hf', plain, '--recipe', 'offramp-pretrain', '--encoder-lr-ratio', '0.5', '--epochs', '1', '--out', join(dir, 'ner-o'), '--quiet']);
+  assert.equal(o.code, 0, o.stderr);
+  assert.match(o.stderr, /lr 0\.001 \(encoder ×0\.5\).*; recipe offramp-pretrain\n/);
+  const bad = offramp(['train', '--train', conll, '--recipe', 'fast', '--out', join(dir, 'ner-x')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--recipe must be one of scratch, offramp-pretrain, bert, got 'fast'/);
 });
 
 test('pretrain --resume: stopped and resumed twice, the parameters and optimizer state equal an uninterrupted run', async () => {
