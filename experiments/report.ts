@@ -16,7 +16,7 @@ interface CurvePoint extends Summary { threshold: number; buckets: Bucket[] }
 interface Result {
   dataset: string; name: string; task: string; seed: number; machine: { cpus: number; cpu?: string; node: string; matmulThreads?: number };
   args: Record<string, unknown>; sizes: Record<string, number>; totalMinutes?: number;
-  pretraining?: { bert?: unknown; steps: number; batchPieces: number; sources: string[]; lr: number; seconds: number | null; heldOut: { heldOutAccuracy?: number } | null };
+  pretraining?: Pretraining;
   stage1?: { trainSeconds: number; full: Summary; fullBuckets: Bucket[]; sentee?: Row[]; tokee?: Row[] };
   selfSampling?: { trainSeconds: number; full: Summary; fullBuckets: Bucket[]; sentee?: Row[]; tokee?: Row[]; curve?: { sentee: CurvePoint[]; tokee: CurvePoint[] }; windows?: (Row & { halfWidth: number })[] };
   static?: Record<string, Summary & { trainSeconds: number }>;
@@ -24,12 +24,28 @@ interface Result {
   randomSampling?: { trainSeconds: number; full: Summary; tokee: Row[] };
 }
 
+interface Pretraining {
+  bert?: unknown;
+  steps: number;
+  batchPieces: number;
+  sources: string[];
+  lr: number;
+  seconds: number | null;
+  heldOut: { heldOutAccuracy?: number } | null;
+  /** the run this one continued (`pretrain --init`) */
+  init?: Pretraining | null;
+}
+/** Pretraining steps, a continued run's as the sum of its parts (5000 + 5000). */
+const pretrainSteps = (p: Pretraining): string => (p.init ? `${pretrainSteps(p.init)} + ${p.steps}` : String(p.steps));
+const pretrainSeconds = (p: Pretraining): number => (p.seconds ?? 0) + (p.init ? pretrainSeconds(p.init) : 0);
+
 /** Where the encoder came from: trained from scratch, or pretrained with offramp pretrain. */
 function origin(r: Result): string {
   const p = r.pretraining;
   if (!p) return `trained from scratch (vocabulary ${r.args.vocab ? `\`${String(r.args.vocab)}\`` : 'built from the training set'})`;
   const acc = p.heldOut?.heldOutAccuracy;
-  return `initialised from an encoder pretrained with \`offramp pretrain\` (${p.steps} steps of ${p.batchPieces} pieces at lr ${p.lr} on ${p.sources.map((x) => `\`${x.replace(/^text:/, '')}\``).join(', ')}${acc === undefined ? '' : `; held-out MLM accuracy ${(100 * acc).toFixed(1)}%`}${p.seconds ? `; ${(p.seconds / 60).toFixed(0)} min` : ''}), static n-layer models from n evenly spaced layers of it, encoder lr ×${String(r.args['encoder-lr-ratio'] ?? 1)}`;
+  const secs = pretrainSeconds(p);
+  return `initialised from an encoder pretrained with \`offramp pretrain\` (${pretrainSteps(p)} steps of ${p.batchPieces} pieces at lr ${p.lr} on ${p.sources.map((x) => `\`${x.replace(/^text:/, '')}\``).join(', ')}${acc === undefined ? '' : `; held-out MLM accuracy ${(100 * acc).toFixed(1)}%`}${secs ? `; ${(secs / 60).toFixed(0)} min` : ''}), static n-layer models from n evenly spaced layers of it, encoder lr ×${String(r.args['encoder-lr-ratio'] ?? 1)}`;
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : (100 * x).toFixed(2));
@@ -189,14 +205,16 @@ function recipeTable(): string[] {
     const runs = readdirSync(join(v.results!, set)).filter((f) => /^seed\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(v.results!, set, f), 'utf8')) as Result);
     const r0 = runs[0]!;
     const batch = `batch ${String(r0.args['batch-pieces'] ?? 1024)}`;
-    const recipe = r0.pretraining ? `pretrained (${r0.pretraining.bert ? `${String((r0.pretraining.bert as { layers: number }).layers)}-layer ` : ''}MLM, ${r0.pretraining.steps} steps), ${batch}` : `from scratch (${r0.args.vocab ? 'vocab file' : 'whole-word vocabulary'}), ${batch}`;
+    const ratio = Number(r0.args['encoder-lr-ratio'] ?? 1);
+    const optim = `${batch}, lr ${String(r0.args.lr)}${ratio === 1 ? '' : ` (encoder ×${ratio})`}`;
+    const recipe = r0.pretraining ? `pretrained (${r0.pretraining.bert ? `${String((r0.pretraining.bert as { layers: number }).layers)}-layer ` : ''}MLM, ${pretrainSteps(r0.pretraining)} steps), ${optim}` : `from scratch (${r0.args.vocab ? 'vocab file' : 'whole-word vocabulary'}), ${optim}`;
     const st = (d: string) => agg(runs.map((r) => r.static?.[d]?.score), pct);
     const mins = agg(runs.map((r) => r.stage1?.trainSeconds), (x) => `${(x / 60).toFixed(0)}`);
     rows.push(`| ${r0.name}${r0.args.tag ? ` \`${String(r0.args.tag)}\`` : ''} | ${recipe} | ${agg(runs.map((r) => r.stage1?.full.score), pct)} | ${st('6')} | ${st('4')} | ${st('3')} | ${mins} | ${runs.map((r) => r.seed).join(', ')} |`);
   }
   return [
     '## Recipes compared', '',
-    'Test score of the 12-layer model in full after stage 1, and of the static models trained as such (6, 4, 3 layers; for a pretrained recipe they start from that many evenly spaced layers of the pretrained encoder, except where the recipe names a 3-layer MLM: that encoder was pretrained with 3 layers). Batch: pieces per fine-tuning batch. Mean ± half the range over the seeds; – where not run.', '',
+    'Test score of the 12-layer model in full after stage 1, and of the static models trained as such (6, 4, 3 layers; for a pretrained recipe they start from that many evenly spaced layers of the pretrained encoder, except where the recipe names a 3-layer MLM: that encoder was pretrained with 3 layers). Batch: pieces per fine-tuning batch; lr: the fine-tuning learning rate. Mean ± half the range over the seeds; – where not run.', '',
     '| data set | recipe | 12 layers | 6 layers | 4 layers | 3 layers | stage 1 min | seeds |', '|---|---|---|---|---|---|---|---|',
     ...rows, '',
   ];

@@ -250,7 +250,9 @@ async function table(t: Trained, policy: Extract<ExitPolicy, { kind: 'sentee' | 
 function pretrainingSummary(dir: string): Record<string, unknown> {
   const s = JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')) as { step: number; options: Record<string, unknown>; history: Record<string, unknown>[]; seconds?: number };
   const o = s.options;
-  return { dir, steps: s.step, bert: o.bert, sources: o.sources, seqLen: o.seqLen, batchPieces: o.batchPieces, lr: o.lr, seconds: s.seconds ?? null, heldOut: s.history.at(-1) ?? null };
+  // a run started with `pretrain --init` continues another: its summary nests that one's
+  const init = typeof o.init === 'string' ? pretrainingSummary(o.init) : null;
+  return { dir, steps: s.step, bert: o.bert, sources: o.sources, seqLen: o.seqLen, batchPieces: o.batchPieces, lr: o.lr, seconds: s.seconds ?? null, heldOut: s.history.at(-1) ?? null, init };
 }
 
 const curveThresholds = [0.02, 0.05, 0.1, 0.2, 0.3, 0.45];
