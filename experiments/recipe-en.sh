@@ -32,7 +32,8 @@ pretrain runs/en/bert3 --layers 3 --hidden 128 --heads 2
 
 # 3. the reproduction from the pretrained encoder (static baselines: evenly spaced layers of it),
 #    and the same recipe's 3-layer model pretrained as such; fine-tuning batches of 256 pieces
-reproduce() { node dist/experiments/reproduce.js "$@" --seed "$seed" --lr 1e-3 --batch-pieces 256; }
+# (defaults first: a flag given again in a command below wins)
+reproduce() { node dist/experiments/reproduce.js --seed "$seed" --lr 1e-3 --batch-pieces 256 "$@"; }
 # (the measured run used two lanes at once, one matmul thread each: the first command beside the
 #  next two, then the rest two at a time)
 export OFFRAMP_CPU_THREADS=1
@@ -43,4 +44,18 @@ reproduce ark --init runs/en/bert12 --tag pt5k --epochs 6 --stage2-epochs 1 --ca
 reproduce twitter --init runs/en/bert12 --tag pt5k --epochs 5 --stage2-epochs 1 --calib-dev 400 --parts stage1,stage2,curve,static
 reproduce ewt --init runs/en/bert12 --tag pt5k --epochs 3 --calib-dev 400 --parts stage1,static --static 3
 # seeds 2 and 3 (`bash experiments/recipe-en.sh 2`) were run for the three CoNLL commands only
+
+# 4. train's recipes A/B: the 3-layer encoder fine-tuned with the `bert` recipe's lr 5e-4, encoder ×0.1
+#    (seeds 1–3) against `offramp-pretrain`'s lr 1e-3, encoder ×1 (pt5k3 above)
+reproduce conll --init runs/en/bert3 --tag pt5k3-bertlr --epochs 5 --lr 5e-4 --encoder-lr-ratio 0.1 --parts static --static 3
+
+# 5. does depth start to pay with more pretraining? Both encoders pretrained 5,000 steps further
+#    (pretrain --init: a fresh warmup and decay, another seed for new masks and order), seed 1 only
+[ "$seed" = 1 ] && {
+  pretrain runs/en/bert12-10k --preset tiny --init runs/en/bert12 --seed 2
+  pretrain runs/en/bert3-10k --layers 3 --hidden 128 --heads 2 --init runs/en/bert3 --seed 2
+  reproduce conll --init runs/en/bert12-10k --tag pt10k --epochs 5 --stage2-epochs 1 --calib-dev 400 --parts stage1,stage2,curve
+  reproduce conll --init runs/en/bert12-10k --tag pt10k --epochs 5 --parts static --static 4,3
+  reproduce conll --init runs/en/bert3-10k --tag pt10k3 --epochs 5 --parts static --static 3
+}
 node dist/experiments/report.js

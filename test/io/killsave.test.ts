@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +24,8 @@ const lanes = 4;
 const killsPerLane = 25;
 
 /**
- * Starts a child on `dir` and SIGKILLs it: `delayMs` after it is ready (has the lock and its state)
- * or, with `startUp`, `delayMs` after it was spawned; or once `until` holds. Waits for it to end.
+ * Starts a child on `dir` and SIGKILLs it `delayMs` after it is ready (has the lock and its state),
+ * after it was spawned (`startUp`), or after `until` holds. Waits for it to end.
  */
 async function runAndKill(dir: string, delayMs: number, opts: { startUp?: boolean; until?: () => boolean } = {}): Promise<void> {
   const child = spawn(process.execPath, [childScript, '--child', dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OFFRAMP_BACKEND: 'cpu' } });
@@ -40,14 +40,15 @@ async function runAndKill(dir: string, delayMs: number, opts: { startUp?: boolea
     while (!cond() && !ended) await sleep(2);
   };
   if (opts.until) await wait(opts.until);
-  else {
-    if (!opts.startUp) await wait(() => ready);
-    await sleep(delayMs);
-  }
+  else if (!opts.startUp) await wait(() => ready);
+  await sleep(delayMs);
   child.kill('SIGKILL');
   const [code, signal] = await exited;
   assert.equal(signal, 'SIGKILL', `the child ended by itself (exit ${code}) before the kill:\n${stderr}`);
 }
+
+/** The checkpoint CURRENT names (it is replaced atomically, so it always reads whole). */
+const current = (dir: string): string => readFileSync(join(dir, 'CURRENT'), 'utf8');
 
 /** Loads `dir` as a whole checkpoint: model files and training state of the same epoch. Returns the epoch. */
 async function wholeEpoch(dir: string): Promise<number> {
@@ -76,8 +77,10 @@ test('SIGKILL at 100 random moments: the run directory always loads as a whole c
       let epoch = await wholeEpoch(dir);
       for (let k = 0; k < killsPerLane; k++) {
         // one kill in four during start-up (lock take-over, clean-up, resume), the others while it
-        // trains and saves; one in eight waits longer, so that saves complete on a slow disk too
-        await runAndKill(dir, rng.int(k % 8 === 1 ? 1500 : 300), { startUp: k % 4 === 0 });
+        // trains and saves; one in eight only after the child has saved again, so that some kills
+        // follow a complete save however slow the machine (a wall-clock delay alone may not)
+        const saved = current(dir);
+        await runAndKill(dir, rng.int(300), k % 8 === 1 ? { until: () => current(dir) !== saved } : { startUp: k % 4 === 0 });
         const now = await wholeEpoch(dir);
         assert.ok(now >= epoch, `${dir}: epoch went back from ${epoch} to ${now} after kill ${k + 1}`);
         if (now > epoch) advanced++;
