@@ -50,13 +50,14 @@ reproduce ewt --init runs/en/bert12 --tag pt5k --epochs 3 --calib-dev 400 --part
 reproduce conll --init runs/en/bert3 --tag pt5k3-bertlr --epochs 5 --lr 5e-4 --encoder-lr-ratio 0.1 --parts static --static 3
 
 # 5. does depth start to pay with more pretraining? Both encoders pretrained 5,000 steps further
-#    (pretrain --init: a fresh warmup and decay, another seed for new masks and order); the 3-layer
-#    one fine-tuned for seeds 1–3, the 12-layer one for seed 1
+#    (pretrain --init: a fresh warmup and decay, another seed for new masks and order); fine-tuned
+#    for seeds 1–3, with early exit and the static cuts for seed 1
 pretrain runs/en/bert12-10k --preset tiny --init runs/en/bert12 --seed 2
 pretrain runs/en/bert3-10k --layers 3 --hidden 128 --heads 2 --init runs/en/bert3 --seed 2
 reproduce conll --init runs/en/bert3-10k --tag pt10k3 --epochs 5 --parts static --static 3
+reproduce conll --init runs/en/bert12-10k --tag pt10k --epochs 5 --parts stage1
 [ "$seed" = 1 ] && {
-  reproduce conll --init runs/en/bert12-10k --tag pt10k --epochs 5 --stage2-epochs 1 --calib-dev 400 --parts stage1,stage2,curve
+  reproduce conll --init runs/en/bert12-10k --tag pt10k --epochs 5 --stage2-epochs 1 --calib-dev 400 --parts stage2,curve
   reproduce conll --init runs/en/bert12-10k --tag pt10k --epochs 5 --parts static --static 4,3
 }
 node dist/experiments/report.js
