@@ -83,7 +83,7 @@ Example:
   offramp train --train eng.train --dev eng.testa --preset tiny --epochs 3 --out runs/ner
 `;
 
-/** Optimisation defaults by where the encoder comes from; measured in docs/results.md. */
+/** Optimisation defaults by where the encoder comes from (offramp-pretrain against bert on an offramp encoder: docs/results.md, variant pt5k3-bertlr). */
 const recipes = {
   scratch: { epochs: 3, lr: 1e-3, encoderLrRatio: 1 },
   'offramp-pretrain': { epochs: 5, lr: 1e-3, encoderLrRatio: 1 },
