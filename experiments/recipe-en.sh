@@ -21,9 +21,7 @@ text=(text/train-sets-en.txt text/en.txt)
 #    (the variants `pretrained`/`pretrained3` in docs/results.md stopped at 1500 steps)
 pretrain() { # DIR SHAPE...
   local dir=$1; shift
-  local state="$dir/trainer_state.json"
-  if [ -f "$state" ] && node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.exit(s.step >= s.options.steps ? 0 : 1)' "$state"; then return; fi
-  local resume=(); [ -f "$state" ] && resume=(--resume)
+  local resume=(); [ -f "$dir/trainer_state.json" ] && resume=(--resume) # (a complete run: nothing to do)
   offramp pretrain --vocab runs/en/vocab16k.txt --case cased "$@" --steps 5000 --lr 1e-3 --batch-pieces 1024 --seq-len 128 \
     --eval-every 500 --save-every 250 --out "$dir" "${resume[@]}" "${text[@]}"
 }

@@ -56,7 +56,8 @@ Training:
   --eval-every N        held-out accuracy every N steps (default 500)
   --save-every N        save to --out every N steps (default 200; always at the end, and on Ctrl-C)
   --out DIR             output directory (required)
-  --resume              continue the run saved in --out (same text and options)
+  --resume              continue the run saved in --out (same text and options); nothing to do
+                        when it is complete
   --init DIR            start from the weights of a finished pretraining directory (same shape and
                         vocabulary) with a fresh optimizer and schedule: to pretrain it further
   --stop-at N           stop (and save) after step N of the schedule, to continue later with --resume
@@ -189,7 +190,8 @@ async function run(argv: string[]): Promise<void> {
   // the fine-tuned labeler splits longer sentences into windows instead of using them
   const bert: BertConfig = { ...shape(tokenizer.size), dropout, maxPositions: seqLen };
   const model = new MaskedLm(bert, seed);
-  if (init !== undefined) withSafetensorsFile(join(init, 'model.safetensors'), (weights) => loadParams(model.store, weights));
+  // a resumed run's weights come from --out instead
+  if (init !== undefined && vs.resume !== true) withSafetensorsFile(join(init, 'model.safetensors'), (weights) => loadParams(model.store, weights));
   const named = [...model.store.params.entries()];
   const optim = new AdamW([
     { params: named.filter(([n]) => !noDecay(n)).map(([, t]) => t), lr, weightDecay, maxGradNorm: 1 },
@@ -206,6 +208,12 @@ async function run(argv: string[]): Promise<void> {
     state = await loadPretraining(out, model, optim);
     const saved = JSON.stringify(state.options);
     if (saved !== JSON.stringify(options)) throw new Error(`${out}/trainer_state.json: the saved run's options ${saved} differ from this run's ${JSON.stringify(options)}`);
+    if (state.step >= end) {
+      process.stderr.write(`${out}: the run is already at step ${state.step} of ${total}; nothing to do\n`);
+      optim.dispose();
+      model.dispose();
+      return;
+    }
   }
   process.stderr.write(
     `text: ${corpus.lines} lines → ${corpus.train.length} sequences, ${pieces} pieces (${((performance.now() - t0) / 1000).toFixed(1)} s); held out ${corpus.heldOutLines} lines, ${heldOut.reduce((n, b) => n + b.targets.length, 0)} masked pieces\n` +

@@ -99,6 +99,9 @@ test('pretrain --resume: stopped and resumed twice, the parameters and optimizer
   assert.match(ok(offramp(['pretrain', ...common, '--stop-at', '4', '--out', split])).stdout, /step 4\/9.*--resume/);
   ok(offramp(['pretrain', ...common, '--stop-at', '7', '--resume', '--out', split]));
   ok(offramp(['pretrain', ...common, '--resume', '--out', split]));
+  const finished = readFileSync(join(split, 'model.safetensors'));
+  assert.match(ok(offramp(['pretrain', ...common, '--resume', '--out', split])).stderr, /split: the run is already at step 9 of 9; nothing to do/);
+  assert.deepEqual(readFileSync(join(split, 'model.safetensors')), finished, 'a complete run is left as it is');
   for (const file of ['model.safetensors', 'optimizer.safetensors']) {
     const a = (await readSafetensors(join(dir, 'whole', file))).tensors;
     const b = (await readSafetensors(join(split, file))).tensors;
